@@ -1,0 +1,71 @@
+//! The `regway` command line. `main.rs` only calls [`run`].
+
+pub mod quickstart;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::{runtime, server};
+
+/// regway: a RegiX-compatible SOAP gateway for inter-registry data exchange.
+#[derive(Debug, Parser)]
+#[command(name = "regway", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway.
+    Serve {
+        /// The configuration file.
+        #[arg(long, short, default_value = "regway.toml", env = "REGWAY_CONFIG")]
+        config: PathBuf,
+    },
+    /// Create a demo data directory (example PKI, demo registries, grants) and run the gateway.
+    Quickstart {
+        /// Where to create (or reuse) the demo data directory.
+        #[arg(long, default_value = "regway-data")]
+        data_dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: std::net::SocketAddr,
+        /// Create the data directory and print the client command, but do not start serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// List the operations this gateway routes, with their adapters.
+    Operations,
+}
+
+/// Run a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { config } => {
+            let config = Config::load(&config)?;
+            let running = runtime::start_until(config, server::shutdown_signal())
+                .await
+                .context("cannot start the gateway")?;
+            running.wait().await;
+            Ok(())
+        }
+        Command::Quickstart {
+            data_dir,
+            listen,
+            no_serve,
+        } => quickstart::run(&data_dir, listen, !no_serve).await,
+        Command::Operations => {
+            let routes = crate::routing::Routes::from_names(
+                &crate::config::AdaptersConfig::default().enabled,
+            )?;
+            for (op, adapter) in routes.operations() {
+                println!("{op}\t{adapter}");
+            }
+            Ok(())
+        }
+    }
+}

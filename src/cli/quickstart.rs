@@ -1,0 +1,145 @@
+//! `regway quickstart`: a working gateway in one command, with an example PKI, the demo
+//! registries, one consumer that is granted everything and one that is granted nothing.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::pki::{Ca, Issued};
+use crate::routing::Routes;
+use crate::store::Store;
+use crate::{runtime, server};
+
+const CONFIG_FILE: &str = "regway.toml";
+/// Validity of the example certificates, in days.
+const DAYS: i64 = 365;
+
+/// The request the printed curl command sends.
+fn person_data_request(egn: &str) -> String {
+    format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">
+  <s:Body>
+    <Execute xmlns="http://egov.bg/RegiX">
+      <request>
+        <ServiceRequestData xmlns="http://egov.bg/RegiX/SignedData">
+          <Operation>TechnoLogica.RegiX.GraoNBDAdapter.APIService.INBDAPI.PersonDataSearch</Operation>
+          <Argument>
+            <PersonDataRequest xmlns="http://egov.bg/RegiX/GRAO/NBD/PersonDataRequest">
+              <EGN>{egn}</EGN>
+            </PersonDataRequest>
+          </Argument>
+          <CallContext>
+            <ServiceURI>demo-0001</ServiceURI>
+            <ServiceType>Quick start</ServiceType>
+            <EmployeeIdentifier>demo.user@example.invalid</EmployeeIdentifier>
+            <AdministrationName>Demo Municipality</AdministrationName>
+            <LawReason>Demo only</LawReason>
+          </CallContext>
+          <SignResult>false</SignResult>
+          <ReturnAccessMatrix>false</ReturnAccessMatrix>
+        </ServiceRequestData>
+      </request>
+    </Execute>
+  </s:Body>
+</s:Envelope>
+"#
+    )
+}
+
+fn write(path: &Path, contents: &str, private: bool) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    Ok(())
+}
+
+fn write_pair(dir: &Path, name: &str, issued: &Issued) -> anyhow::Result<()> {
+    write(&dir.join(format!("{name}.pem")), &issued.cert_pem, false)?;
+    write(&dir.join(format!("{name}.key")), &issued.key_pem, true)
+}
+
+/// Create the data directory unless it exists, then serve (or only print) the demo.
+pub async fn run(data_dir: &Path, listen: SocketAddr, serve: bool) -> anyhow::Result<()> {
+    let config_path = data_dir.join(CONFIG_FILE);
+    if config_path.exists() {
+        println!("Reusing the demo data directory {}", data_dir.display());
+    } else {
+        create(data_dir, listen).await?;
+        println!("Created the demo data directory {}", data_dir.display());
+    }
+    let config = Config::load(&config_path)?;
+    let d = data_dir.display();
+    let url = format!("https://{}/RegiXEntryPointV2.svc/basic", config.server.listen);
+    println!(
+        "\nA PersonDataSearch as the granted consumer (paste into a shell):\n\n  \
+         curl --cacert {d}/pki/ca.pem --cert {d}/pki/consumer-granted.pem --key {d}/pki/consumer-granted.key \\\n    \
+         -H 'Content-Type: text/xml; charset=utf-8' \\\n    \
+         -H 'SOAPAction: \"http://egov.bg/RegiX/IRegiXEntryPointV2/Execute\"' \\\n    \
+         --data-binary @{d}/samples/PersonDataSearch.xml {url}\n\n\
+         The same with {d}/pki/consumer-denied.pem/.key answers \"Access denied!\".\n\
+         The contract: curl --cacert {d}/pki/ca.pem --cert {d}/pki/consumer-granted.pem --key {d}/pki/consumer-granted.key '{url}?wsdl'\n"
+    );
+    if !serve {
+        return Ok(());
+    }
+    let running = runtime::start_until(config, server::shutdown_signal())
+        .await
+        .context("cannot start the gateway")?;
+    println!("regway is serving on https://{} (Ctrl-C to stop)", running.addr);
+    running.wait().await;
+    Ok(())
+}
+
+async fn create(data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
+    let pki = data_dir.join("pki");
+    let samples = data_dir.join("samples");
+    std::fs::create_dir_all(&pki).with_context(|| format!("cannot create {}", pki.display()))?;
+    std::fs::create_dir_all(&samples)?;
+
+    let ca = Ca::generate("regway demo CA (example only)", "regway demo", DAYS)?;
+    write(&pki.join("ca.pem"), &ca.cert_pem, false)?;
+    let host = listen.ip().to_string();
+    let server = ca.issue_server(&["localhost", "127.0.0.1", &host], DAYS)?;
+    write_pair(&pki, "server", &server)?;
+    let granted = ca.issue_client("case-system.demo-municipality.example", "Demo Municipality", DAYS)?;
+    write_pair(&pki, "consumer-granted", &granted)?;
+    let denied = ca.issue_client("records.demo-agency.example", "Demo Agency", DAYS)?;
+    write_pair(&pki, "consumer-denied", &denied)?;
+    write(&pki.join("crl.pem"), &ca.crl(&[], DAYS)?, false)?;
+
+    let config = format!(
+        "# regway quick-start configuration (example PKI: never use it in production)\n\
+         data_dir = \".\"\n\n[server]\nlisten = \"{listen}\"\ncert = \"pki/server.pem\"\nkey = \"pki/server.key\"\n\
+         client_ca = [\"pki/ca.pem\"]\ncrl = [\"pki/crl.pem\"]\n\n[adapters]\nenabled = [\"demo-population\", \"demo-company\"]\n"
+    );
+    write(&data_dir.join(CONFIG_FILE), &config, false)?;
+
+    let store = Store::open(data_dir).await?;
+    let routes = Routes::from_names(&crate::config::AdaptersConfig::default().enabled)?;
+    store.register_operations(routes.operations()).await?;
+    let municipality = store.add_consumer("Demo Municipality", Some("2.16.100.1.1.999.1")).await?;
+    let case_system = store.add_system(municipality, "case-system").await?;
+    store.add_certificate(case_system, &granted.der).await?;
+    for (op, _) in routes.operations() {
+        store.grant_system(case_system, op).await?;
+    }
+    let agency = store.add_consumer("Demo Agency", Some("2.16.100.1.1.999.2")).await?;
+    let records = store.add_system(agency, "records").await?;
+    store.add_certificate(records, &denied.der).await?;
+
+    let population = regway_demo_population::PopulationRegister::new();
+    let egn = population
+        .sample_egns(1)
+        .into_iter()
+        .next()
+        .context("the demo population register is empty")?;
+    write(&samples.join("PersonDataSearch.xml"), &person_data_request(&egn), false)?;
+    Ok(())
+}

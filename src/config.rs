@@ -1,0 +1,212 @@
+//! `regway.toml`: where the gateway listens, which certificates it uses, its limits.
+//!
+//! Relative paths are resolved against the directory of the configuration file, so a data
+//! directory can be moved as a whole.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration in {path}: {source}")]
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the store lives (created on first start).
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    #[serde(default)]
+    pub adapters: AdaptersConfig,
+}
+
+/// The TLS listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The server certificate chain (PEM).
+    pub cert: PathBuf,
+    /// The server private key (PEM, PKCS#8 or SEC1 or PKCS#1).
+    pub key: PathBuf,
+    /// CA bundles (PEM) that client certificates must chain to. At least one.
+    pub client_ca: Vec<PathBuf>,
+    /// Certificate revocation lists (PEM or DER) checked for client certificates.
+    #[serde(default)]
+    pub crl: Vec<PathBuf>,
+}
+
+/// Limits and timeouts. Every one has a default that suits a government data exchange.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest request body accepted, in bytes.
+    pub body_bytes: usize,
+    /// Deepest XML element nesting accepted.
+    pub max_xml_depth: usize,
+    /// Time allowed for the TLS handshake, in ms.
+    pub handshake_timeout_ms: u64,
+    /// Time allowed to receive the request headers, in ms (HTTP/1.1).
+    pub header_read_timeout_ms: u64,
+    /// Time allowed for a whole request, body to response, in ms.
+    pub request_timeout_ms: u64,
+    /// Time allowed for an adapter call, in ms; must be below `request_timeout_ms`.
+    pub adapter_timeout_ms: u64,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time given to in-flight requests on shutdown, in ms.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            body_bytes: 16 * 1024 * 1024,
+            max_xml_depth: 64,
+            handshake_timeout_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            request_timeout_ms: 30_000,
+            adapter_timeout_ms: 20_000,
+            max_connections: 4096,
+            shutdown_grace_ms: 30_000,
+        }
+    }
+}
+
+impl LimitsConfig {
+    pub fn handshake_timeout(&self) -> Duration {
+        Duration::from_millis(self.handshake_timeout_ms)
+    }
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
+    }
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+    pub fn adapter_timeout(&self) -> Duration {
+        Duration::from_millis(self.adapter_timeout_ms)
+    }
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
+    }
+}
+
+/// Which in-process adapters to load.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdaptersConfig {
+    pub enabled: Vec<String>,
+}
+
+impl Default for AdaptersConfig {
+    fn default() -> Self {
+        AdaptersConfig {
+            enabled: vec!["demo-population".into(), "demo-company".into()],
+        }
+    }
+}
+
+impl Config {
+    /// Read and check a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.resolve_paths(base);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut self.data_dir);
+        fix(&mut self.server.cert);
+        fix(&mut self.server.key);
+        self.server.client_ca.iter_mut().for_each(fix);
+        self.server.crl.iter_mut().for_each(fix);
+    }
+
+    /// Refuse settings that cannot work together.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let l = &self.limits;
+        if self.server.client_ca.is_empty() {
+            return Err(ConfigError::Invalid(
+                "server.client_ca must name at least one CA bundle: clients are always authenticated".into(),
+            ));
+        }
+        if l.body_bytes == 0 || l.max_xml_depth < 8 || l.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.body_bytes and limits.max_connections must be positive, limits.max_xml_depth at least 8".into(),
+            ));
+        }
+        if l.adapter_timeout_ms >= l.request_timeout_ms {
+            return Err(ConfigError::Invalid(
+                "limits.adapter_timeout_ms must be below limits.request_timeout_ms".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_and_paths_resolve_against_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regway.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"data\"\n[server]\nlisten = \"127.0.0.1:8443\"\ncert = \"s.pem\"\nkey = \"s.key\"\nclient_ca = [\"ca.pem\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.data_dir, dir.path().join("data"));
+        assert_eq!(c.server.client_ca, vec![dir.path().join("ca.pem")]);
+        assert_eq!(c.limits.body_bytes, 16 * 1024 * 1024);
+        assert_eq!(c.adapters.enabled.len(), 2);
+    }
+
+    #[test]
+    fn refuses_unknown_keys_and_inconsistent_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regway.toml");
+        let base = "data_dir = \"d\"\n[server]\nlisten = \"127.0.0.1:1\"\ncert = \"c\"\nkey = \"k\"\nclient_ca = [\"a\"]\n";
+        std::fs::write(&path, format!("{base}typo = 1\n")).unwrap();
+        assert!(matches!(Config::load(&path), Err(ConfigError::Parse { .. })));
+        std::fs::write(&path, format!("{base}[limits]\nadapter_timeout_ms = 50000\n")).unwrap();
+        assert!(matches!(Config::load(&path), Err(ConfigError::Invalid(_))));
+        std::fs::write(&path, base.replace("[\"a\"]", "[]")).unwrap();
+        assert!(matches!(Config::load(&path), Err(ConfigError::Invalid(_))));
+    }
+}

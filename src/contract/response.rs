@@ -1,0 +1,171 @@
+//! `ServiceResultData`, written exactly as RegiX writes it (NOTES §1.5): value types always,
+//! nillable nulls as `xsi:nil="true"`, non-nillable nulls omitted.
+
+use super::Contract;
+use crate::soap::xml::push_escaped;
+
+/// The `Data` container of a ready result.
+#[derive(Debug, Clone)]
+pub struct DataContainer {
+    /// The echoed request argument, as standalone XML.
+    pub request: String,
+    /// The operation's response element, as standalone XML; `None` omits `Response`.
+    pub response: Option<String>,
+}
+
+/// A `ServiceResultData`.
+#[derive(Debug, Clone)]
+pub struct ServiceResult {
+    pub is_ready: bool,
+    pub data: Option<DataContainer>,
+    pub has_error: bool,
+    pub error: Option<String>,
+    /// RegiX's call id; 0 when no call record was created (refusals).
+    pub service_call_id: u64,
+    pub verification_code: Option<String>,
+}
+
+impl ServiceResult {
+    /// A successful synchronous answer.
+    pub fn ready(data: DataContainer, service_call_id: u64) -> ServiceResult {
+        ServiceResult {
+            is_ready: true,
+            data: Some(data),
+            has_error: false,
+            error: None,
+            service_call_id,
+            verification_code: None,
+        }
+    }
+
+    /// A refusal before the adapter was called (access denied, disabled service): not ready,
+    /// no call id.
+    pub fn refused(error: &str) -> ServiceResult {
+        ServiceResult {
+            is_ready: false,
+            data: None,
+            has_error: true,
+            error: Some(error.to_string()),
+            service_call_id: 0,
+            verification_code: None,
+        }
+    }
+
+    /// An adapter failure: ready, with the adapter's message.
+    pub fn failed(error: &str, service_call_id: u64) -> ServiceResult {
+        ServiceResult {
+            is_ready: true,
+            data: None,
+            has_error: true,
+            error: Some(error.to_string()),
+            service_call_id,
+            verification_code: None,
+        }
+    }
+
+    /// The SOAP Body content answering `operation` of `contract`.
+    pub fn write(&self, contract: Contract, operation: &str) -> String {
+        let mut out = String::with_capacity(
+            512 + self
+                .data
+                .as_ref()
+                .map_or(0, |d| d.request.len() + d.response.as_ref().map_or(0, String::len)),
+        );
+        out.push('<');
+        out.push_str(operation);
+        out.push_str("Response xmlns=\"");
+        out.push_str(contract.ns());
+        out.push_str("\"><");
+        out.push_str(operation);
+        out.push_str("Result>");
+        if contract == Contract::V2 {
+            out.push_str("<ServiceResultData xmlns=\"http://egov.bg/RegiX/SignedData\">");
+        }
+        self.write_members(&mut out, contract);
+        if contract == Contract::V2 {
+            out.push_str("</ServiceResultData>");
+        }
+        out.push_str("</");
+        out.push_str(operation);
+        out.push_str("Result></");
+        out.push_str(operation);
+        out.push_str("Response>");
+        out
+    }
+
+    fn write_members(&self, out: &mut String, contract: Contract) {
+        out.push_str("<IsReady>");
+        out.push_str(bool_text(self.is_ready));
+        out.push_str("</IsReady>");
+        match &self.data {
+            None => out.push_str("<Data xsi:nil=\"true\"/>"),
+            Some(d) => {
+                out.push_str("<Data id=\"data\"><Request id=\"request\">");
+                out.push_str(&d.request);
+                out.push_str("</Request>");
+                if let Some(r) = &d.response {
+                    out.push_str("<Response id=\"response\">");
+                    out.push_str(r);
+                    out.push_str("</Response>");
+                }
+                out.push_str("<Matrix xsi:nil=\"true\"/></Data>");
+            }
+        }
+        out.push_str("<HasError>");
+        out.push_str(bool_text(self.has_error));
+        out.push_str("</HasError>");
+        match &self.error {
+            None => out.push_str("<Error xsi:nil=\"true\"/>"),
+            Some(e) => {
+                out.push_str("<Error>");
+                push_escaped(out, e);
+                out.push_str("</Error>");
+            }
+        }
+        out.push_str("<ServiceCallID>");
+        out.push_str(&self.service_call_id.to_string());
+        out.push_str("</ServiceCallID>");
+        if contract == Contract::V2 {
+            if let Some(code) = &self.verification_code {
+                out.push_str("<VerificationCode>");
+                push_escaped(out, code);
+                out.push_str("</VerificationCode>");
+            }
+        }
+    }
+}
+
+fn bool_text(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_has_nil_data_and_error_text() {
+        let body = ServiceResult::refused("Access denied!").write(Contract::V2, "Execute");
+        assert_eq!(
+            body,
+            r#"<ExecuteResponse xmlns="http://egov.bg/RegiX"><ExecuteResult><ServiceResultData xmlns="http://egov.bg/RegiX/SignedData"><IsReady>false</IsReady><Data xsi:nil="true"/><HasError>true</HasError><Error>Access denied!</Error><ServiceCallID>0</ServiceCallID></ServiceResultData></ExecuteResult></ExecuteResponse>"#
+        );
+    }
+
+    #[test]
+    fn v1_members_sit_directly_in_the_result() {
+        let data = DataContainer {
+            request: "<R xmlns=\"urn:r\"/>".into(),
+            response: Some("<S xmlns=\"urn:s\"/>".into()),
+        };
+        let body = ServiceResult::ready(data, 7).write(Contract::V1, "ExecuteSynchronous");
+        assert_eq!(
+            body,
+            r#"<ExecuteSynchronousResponse xmlns="http://tempuri.org/"><ExecuteSynchronousResult><IsReady>true</IsReady><Data id="data"><Request id="request"><R xmlns="urn:r"/></Request><Response id="response"><S xmlns="urn:s"/></Response><Matrix xsi:nil="true"/></Data><HasError>false</HasError><Error xsi:nil="true"/><ServiceCallID>7</ServiceCallID></ExecuteSynchronousResult></ExecuteSynchronousResponse>"#
+        );
+    }
+}

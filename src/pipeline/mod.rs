@@ -1,0 +1,216 @@
+//! One request, top to bottom. This is the only place that knows the order of the steps:
+//!
+//! 1. read the SOAP envelope (version, WS-Addressing, header rules; hostile XML refused);
+//! 2. read the contract call (RegiX V2 `Execute` / V1 `ExecuteSynchronous`, leniently);
+//! 3. route the operation to its adapter (unknown operation: RegiX's fault);
+//! 4. authorize the caller's certificate for the operation (RegiX's in-band refusals);
+//! 5. check the argument is the operation's request element;
+//! 6. call the adapter under a deadline (failures in-band, as RegiX reports them);
+//! 7. write `ServiceResultData` in the consumer's contract and SOAP version.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use regway_adapter::AdapterRequest;
+
+use crate::contract::{self, Call, Contract, ContractError, DataContainer, ServiceRequest, ServiceResult};
+use crate::error::Error;
+use crate::policy::{PolicySnapshot, Thumbprints};
+use crate::routing::{Route, Routes};
+use crate::soap::envelope::write_envelope;
+use crate::soap::fault::write_fault;
+use crate::soap::xml::{self, Limits};
+use crate::soap::{Envelope, SoapVersion};
+
+/// The request path, shared by every connection.
+pub struct Gateway {
+    policy: Arc<ArcSwap<PolicySnapshot>>,
+    routes: Routes,
+    limits: Limits,
+    adapter_timeout: Duration,
+}
+
+/// A SOAP request as the HTTP layer hands it over.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub contract: Contract,
+    pub content_type: &'a str,
+    pub body: &'a [u8],
+    /// The TLS client certificate's thumbprints.
+    pub peer: &'a Thumbprints,
+}
+
+/// The answer: always a SOAP message.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub version: SoapVersion,
+    pub body: String,
+    /// A stable code for logs: `ok`, a denial code, `adapter.error`, or the fault's code.
+    pub outcome: &'static str,
+}
+
+impl Gateway {
+    pub fn new(
+        policy: Arc<ArcSwap<PolicySnapshot>>,
+        routes: Routes,
+        limits: Limits,
+        adapter_timeout: Duration,
+    ) -> Gateway {
+        Gateway {
+            policy,
+            routes,
+            limits,
+            adapter_timeout,
+        }
+    }
+
+    pub fn routes(&self) -> &Routes {
+        &self.routes
+    }
+
+    /// Answer one request.
+    pub async fn handle(&self, req: Request<'_>) -> Response {
+        let started = Instant::now();
+        let version = SoapVersion::from_content_type(req.content_type).unwrap_or(SoapVersion::V11);
+        let response = match self.execute(&req).await {
+            Ok(r) => r,
+            Err((e, relates_to)) => fault(version, &e, relates_to.as_deref()),
+        };
+        tracing::info!(
+            contract = ?req.contract,
+            caller = %&req.peer.sha256[..16],
+            outcome = response.outcome,
+            status = response.status,
+            micros = started.elapsed().as_micros() as u64,
+            "call"
+        );
+        response
+    }
+
+    async fn execute(&self, req: &Request<'_>) -> Result<Response, (Error, Option<String>)> {
+        // 1. Envelope.
+        let env = Envelope::parse(req.content_type, req.body, self.limits).map_err(|e| (e.into(), None))?;
+        let relates_to = env.addressing().message_id;
+        let fail = |e: Error| (e, relates_to.clone());
+
+        // 2. Contract call.
+        let payload = env.body_payload().map_err(|e| fail(e.into()))?;
+        let request = match contract::read_call(req.contract, payload).map_err(|e| fail(e.into()))? {
+            Call::Execute(r) => r,
+            Call::CheckResult => return Err(fail(ContractError::NoSuchCall.into())),
+            Call::Unsupported(what) => {
+                return Err(fail(ContractError::NotSupported(what.to_string()).into()))
+            }
+        };
+
+        // 3. Route.
+        let route = request
+            .operation
+            .as_deref()
+            .and_then(|op| self.routes.get(op))
+            .ok_or_else(|| fail(ContractError::InvalidOperation.into()))?;
+
+        // 4. Authorize, 5. check the argument, 6. call the adapter.
+        let (result, outcome) = match self.policy.load().authorize(req.peer, route.spec.name) {
+            Err(denial) => (ServiceResult::refused(&denial.to_string()), denial.code()),
+            Ok(_caller) => {
+                let argument = check_argument(&request, route).map_err(|e| fail(e.into()))?;
+                self.call_adapter(route, &request, argument).await
+            }
+        };
+
+        // 7. Write.
+        let operation = req.contract.execute_operation();
+        let body = result.write(req.contract, operation);
+        Ok(Response {
+            status: 200,
+            version: env.version,
+            body: write_envelope(
+                env.version,
+                &req.contract.response_action(operation),
+                relates_to.as_deref(),
+                &body,
+            ),
+            outcome,
+        })
+    }
+
+    async fn call_adapter(
+        &self,
+        route: &Route,
+        request: &ServiceRequest,
+        argument: String,
+    ) -> (ServiceResult, &'static str) {
+        let call = route.adapter.execute(AdapterRequest {
+            operation: route.spec.name,
+            argument: &argument,
+            citizen_egn: request.citizen_egn.as_deref(),
+            employee_egn: request.employee_egn.as_deref(),
+        });
+        let answer = match tokio::time::timeout(self.adapter_timeout, call).await {
+            Err(_) => {
+                let ms = self.adapter_timeout.as_millis();
+                return (
+                    ServiceResult::failed(&format!("The registry did not answer within {ms} ms"), 0),
+                    "adapter.timeout",
+                );
+            }
+            Ok(Err(e)) => return (ServiceResult::failed(&e.to_string(), 0), "adapter.error"),
+            Ok(Ok(xml)) => xml,
+        };
+        match self.check_response(route, &answer) {
+            Ok(response) => (
+                ServiceResult::ready(
+                    DataContainer {
+                        request: argument,
+                        response: Some(response),
+                    },
+                    0,
+                ),
+                "ok",
+            ),
+            Err(message) => (ServiceResult::failed(&message, 0), "adapter.invalid-response"),
+        }
+    }
+
+    /// An adapter's answer must be one well-formed element of the operation's response type;
+    /// re-serialising it guarantees it declares its namespaces wherever it is embedded.
+    fn check_response(&self, route: &Route, answer: &str) -> Result<String, String> {
+        let root = xml::parse(answer.as_bytes(), self.limits)
+            .map_err(|e| format!("The registry returned an invalid response: {e}"))?;
+        let expected = route.spec.response;
+        if !root.is(expected.ns, expected.local) {
+            return Err(format!(
+                "The registry returned {{{}}}{} instead of {expected}",
+                root.ns, root.local
+            ));
+        }
+        Ok(root.to_standalone_xml())
+    }
+}
+
+/// The argument must be the operation's request element; it is handed on as standalone XML.
+fn check_argument(request: &ServiceRequest, route: &Route) -> Result<String, ContractError> {
+    let arg = request.argument.as_ref().ok_or(ContractError::ArgumentMissing)?;
+    let expected = route.spec.request;
+    if !arg.is(expected.ns, expected.local) {
+        return Err(ContractError::ArgumentMismatch {
+            operation: route.spec.name.to_string(),
+            expected: expected.to_string(),
+            found: format!("{{{}}}{}", arg.ns, arg.local),
+        });
+    }
+    Ok(arg.to_standalone_xml())
+}
+
+/// A fault response for a request that could not be answered.
+pub fn fault(version: SoapVersion, e: &Error, relates_to: Option<&str>) -> Response {
+    Response {
+        status: e.http_status(version),
+        version,
+        body: write_fault(version, e.fault_code(), &e.to_string(), e.code(), relates_to),
+        outcome: e.code(),
+    }
+}

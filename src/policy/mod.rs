@@ -1,0 +1,10 @@
+//! Who is calling and what they may do.
+//!
+//! The pipeline never reads storage: it asks an immutable [`PolicySnapshot`], which the store
+//! builds and the gateway swaps atomically when the store changes.
+
+pub mod identity;
+pub mod snapshot;
+
+pub use identity::Thumbprints;
+pub use snapshot::{Caller, Denial, PolicySnapshot};

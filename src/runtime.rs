@@ -1,0 +1,134 @@
+//! Start-up: configuration → store → routes → policy snapshot → TLS → listener. Used by
+//! `regway serve`, the quick start, and the end-to-end tests (which run the real server).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::pipeline::Gateway;
+use crate::routing::{Routes, RoutingError};
+use crate::server::{self, tls::TlsError};
+use crate::soap::xml::Limits;
+use crate::store::{Store, StoreError};
+
+/// How often the store is checked for committed changes to reload the policy.
+const POLICY_POLL: Duration = Duration::from_millis(250);
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Routing(#[from] RoutingError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A running gateway.
+pub struct Running {
+    /// The address the listener is bound to (useful with port 0).
+    pub addr: SocketAddr,
+    pub store: Store,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stop accepting, drain in-flight requests, and wait until the server has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    /// Wait until the server stops (it stops when `stop` resolves in [`start_until`]).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Start the gateway; it runs until [`Running::shutdown`].
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    start_until(config, std::future::pending()).await
+}
+
+/// Start the gateway; it runs until `stop` resolves or [`Running::shutdown`] is called.
+pub async fn start_until(
+    config: Config,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartError> {
+    let store = Store::open(&config.data_dir).await?;
+    let routes = Routes::from_names(&config.adapters.enabled)?;
+    store.register_operations(routes.operations()).await?;
+    let policy = Arc::new(ArcSwap::from_pointee(store.load_policy().await?));
+    let tls = server::tls::server_config(&config.server)?;
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.server.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.server.listen,
+        source,
+    })?;
+    let limits = config.limits;
+    let gateway = Arc::new(Gateway::new(
+        Arc::clone(&policy),
+        routes,
+        Limits {
+            max_depth: limits.max_xml_depth,
+        },
+        limits.adapter_timeout(),
+    ));
+    let mut watcher = store.watch().await?;
+    let reload_store = store.clone();
+    let reloader = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(POLICY_POLL).await;
+            match watcher.changed().await {
+                Ok(false) => {}
+                Ok(true) => match reload_store.load_policy().await {
+                    Ok(p) => {
+                        policy.store(Arc::new(p));
+                        tracing::info!("policy reloaded");
+                    }
+                    Err(e) => tracing::error!(error = %e, "policy reload failed; keeping the previous policy"),
+                },
+                Err(e) => tracing::error!(error = %e, "cannot watch the store for changes"),
+            }
+        }
+    });
+    let (tx, rx) = oneshot::channel::<()>();
+    let shutdown = async move {
+        tokio::select! {
+            _ = rx => {},
+            _ = stop => {},
+        }
+    };
+    tracing::info!(%addr, "regway listening");
+    let task = tokio::spawn(async move {
+        server::serve(listener, tls, gateway, limits, shutdown).await;
+        reloader.abort();
+        tracing::info!("regway stopped");
+    });
+    Ok(Running {
+        addr,
+        store,
+        stop: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,604 @@
+//! A small, strict XML reader for request envelopes.
+//!
+//! Requests are bounded by the HTTP body limit, so the envelope is read into a compact tree:
+//! the contract parser then looks children up by namespace and name in any order, the way
+//! .NET `XmlSerializer` did for RegiX clients. The reader is the only place that sees raw
+//! request bytes, so it is also where hostile input stops:
+//!
+//! * a DTD (and with it every entity declaration) is refused, never processed;
+//! * a reference to anything but the five predefined entities or a character is refused;
+//! * nesting deeper than the configured limit is refused before it is built;
+//! * the document must be UTF-8, and every prefix must be declared.
+
+use std::sync::Arc;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+/// The namespace of `xmlns:`-prefixed declarations and of `xml:` attributes.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Why a request body is not acceptable XML. Each variant is a stable, documented refusal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    /// The bytes are not well-formed XML.
+    #[error("The request is not well-formed XML: {0}")]
+    Malformed(String),
+    /// The document carries a document type declaration.
+    #[error("DTDs and entity declarations are not accepted")]
+    Dtd,
+    /// An entity reference other than the predefined ones.
+    #[error("Reference to an undeclared entity '&{0};'")]
+    UndefinedEntity(String),
+    /// Elements nest deeper than the configured limit.
+    #[error("Elements are nested deeper than the limit of {0}")]
+    TooDeep(usize),
+    /// A prefix is used without a declaration in scope.
+    #[error("Undeclared namespace prefix '{0}'")]
+    UnboundPrefix(String),
+    /// The document is not UTF-8.
+    #[error("The request must be encoded in UTF-8")]
+    Encoding,
+    /// No root element.
+    #[error("The request has no root element")]
+    Empty,
+}
+
+/// One namespace declaration: prefix (empty for the default namespace) → URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NsDecl {
+    pub prefix: String,
+    pub uri: String,
+}
+
+/// The namespace bindings in scope at an element, shared by descendants that declare nothing.
+#[derive(Debug, Default)]
+pub struct Scope {
+    bindings: Vec<NsDecl>,
+}
+
+impl Scope {
+    fn lookup(&self, prefix: &str) -> Option<&str> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|d| d.prefix == prefix)
+            .map(|d| d.uri.as_str())
+    }
+
+    /// The bindings in scope, innermost last; a prefix may appear more than once.
+    pub fn bindings(&self) -> &[NsDecl] {
+        &self.bindings
+    }
+}
+
+/// An attribute with its namespace resolved. Namespace declarations are not attributes here.
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    /// The attribute name as written (`xsi:nil`).
+    pub raw_name: String,
+    /// Its namespace (empty for unprefixed attributes).
+    pub ns: String,
+    pub local: String,
+    pub value: String,
+}
+
+/// A child of an element.
+#[derive(Debug, Clone)]
+pub enum Node {
+    Element(Element),
+    Text(String),
+}
+
+/// An element with its name resolved against the namespaces in scope.
+#[derive(Debug, Clone)]
+pub struct Element {
+    /// The element name as written (`s:Envelope`).
+    pub raw_name: String,
+    /// The namespace URI (empty for no namespace).
+    pub ns: String,
+    pub local: String,
+    /// The namespace declarations written on this element.
+    pub decls: Vec<NsDecl>,
+    pub attributes: Vec<Attribute>,
+    pub children: Vec<Node>,
+    /// Every binding in scope at this element (shared with its parent when it declares nothing).
+    pub scope: Arc<Scope>,
+}
+
+/// Limits applied while reading.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The deepest element nesting accepted (the root element is depth 1).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 64 }
+    }
+}
+
+impl Element {
+    /// Whether the element is `{ns}local`.
+    pub fn is(&self, ns: &str, local: &str) -> bool {
+        self.ns == ns && self.local == local
+    }
+
+    /// Child elements in document order.
+    pub fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+    }
+
+    /// The last child `{ns}local` (a repeated element overrides an earlier one, as with
+    /// `XmlSerializer`).
+    pub fn child(&self, ns: &str, local: &str) -> Option<&Element> {
+        self.elements().filter(|e| e.is(ns, local)).last()
+    }
+
+    /// The first child element, whatever its name.
+    pub fn first_element(&self) -> Option<&Element> {
+        self.elements().next()
+    }
+
+    /// The concatenated text content of the element's own text children.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for n in &self.children {
+            if let Node::Text(t) = n {
+                out.push_str(t);
+            }
+        }
+        out
+    }
+
+    /// An attribute value by namespace and local name.
+    pub fn attribute(&self, ns: &str, local: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|a| a.ns == ns && a.local == local)
+            .map(|a| a.value.as_str())
+    }
+
+    /// Whether the element carries `xsi:nil="true"`.
+    pub fn is_nil(&self) -> bool {
+        matches!(
+            self.attribute("http://www.w3.org/2001/XMLSchema-instance", "nil")
+                .map(str::trim),
+            Some("true") | Some("1")
+        )
+    }
+
+    /// Serialise the element as a standalone fragment: the bindings it uses from its
+    /// ancestors are declared on it, so the text can be embedded anywhere or parsed alone.
+    pub fn to_standalone_xml(&self) -> String {
+        let mut out = String::new();
+        let inherited = self.inherited_decls();
+        self.write(&mut out, &inherited);
+        out
+    }
+
+    /// Bindings used in the subtree but declared above it.
+    fn inherited_decls(&self) -> Vec<NsDecl> {
+        let mut used = Vec::new();
+        self.collect_prefixes(&mut used);
+        let mut out: Vec<NsDecl> = Vec::new();
+        for prefix in used {
+            if self.decls.iter().any(|d| d.prefix == prefix) {
+                continue;
+            }
+            if let Some(uri) = self.scope.lookup(&prefix) {
+                out.push(NsDecl {
+                    prefix,
+                    uri: uri.to_string(),
+                });
+            } else if prefix.is_empty() {
+                // Unprefixed names in no namespace: say so explicitly, so embedding the
+                // fragment under a default namespace cannot capture them.
+                out.push(NsDecl {
+                    prefix,
+                    uri: String::new(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Prefixes used by names in the subtree, and by QName-like attribute values
+    /// (`xsi:type="xsd:string"`), each once.
+    fn collect_prefixes(&self, used: &mut Vec<String>) {
+        let mut add = |p: &str| {
+            if p != "xml" && !used.iter().any(|u| u == p) {
+                used.push(p.to_string());
+            }
+        };
+        add(prefix_of(&self.raw_name));
+        for a in &self.attributes {
+            if let Some((p, _)) = a.raw_name.split_once(':') {
+                add(p);
+            }
+            if let Some((p, rest)) = a.value.split_once(':') {
+                if is_ncname(p) && is_ncname(rest) {
+                    add(p);
+                }
+            }
+        }
+        for e in self.elements() {
+            e.collect_prefixes(used);
+        }
+    }
+
+    fn write(&self, out: &mut String, extra: &[NsDecl]) {
+        out.push('<');
+        out.push_str(&self.raw_name);
+        for d in extra.iter().chain(self.decls.iter()) {
+            if d.prefix.is_empty() {
+                out.push_str(" xmlns=\"");
+            } else {
+                out.push_str(" xmlns:");
+                out.push_str(&d.prefix);
+                out.push_str("=\"");
+            }
+            push_escaped(out, &d.uri);
+            out.push('"');
+        }
+        for a in &self.attributes {
+            out.push(' ');
+            out.push_str(&a.raw_name);
+            out.push_str("=\"");
+            push_escaped(out, &a.value);
+            out.push('"');
+        }
+        if self.children.is_empty() {
+            out.push_str("/>");
+            return;
+        }
+        out.push('>');
+        for n in &self.children {
+            match n {
+                Node::Element(e) => e.write(out, &[]),
+                Node::Text(t) => push_escaped(out, t),
+            }
+        }
+        out.push_str("</");
+        out.push_str(&self.raw_name);
+        out.push('>');
+    }
+}
+
+fn prefix_of(raw: &str) -> &str {
+    raw.split_once(':').map(|(p, _)| p).unwrap_or("")
+}
+
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Escape text for element content and double-quoted attribute values.
+pub fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Escape text into a new string.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text);
+    out
+}
+
+/// Read a whole document into a tree, enforcing the rules in the module documentation.
+pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|_| XmlError::Encoding)?;
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.trim_text(false);
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut root_scope = Arc::new(Scope::default());
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| XmlError::Malformed(e.to_string()))?;
+        match event {
+            Event::Decl(d) => {
+                if let Some(enc) = d.encoding() {
+                    let enc = enc.map_err(|e| XmlError::Malformed(e.to_string()))?;
+                    let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();
+                    if enc != "utf-8" && enc != "utf8" {
+                        return Err(XmlError::Encoding);
+                    }
+                }
+            }
+            Event::DocType(_) => return Err(XmlError::Dtd),
+            Event::Start(start) => {
+                if root.is_some() {
+                    return Err(XmlError::Malformed(
+                        "content after the root element".to_string(),
+                    ));
+                }
+                if stack.len() + 1 > limits.max_depth {
+                    return Err(XmlError::TooDeep(limits.max_depth));
+                }
+                let parent = stack.last().map(|p| &p.scope).unwrap_or(&root_scope);
+                let el = open_element(&start, parent)?;
+                stack.push(el);
+            }
+            Event::Empty(start) => {
+                if root.is_some() {
+                    return Err(XmlError::Malformed(
+                        "content after the root element".to_string(),
+                    ));
+                }
+                if stack.len() + 1 > limits.max_depth {
+                    return Err(XmlError::TooDeep(limits.max_depth));
+                }
+                let parent = stack.last().map(|p| &p.scope).unwrap_or(&root_scope);
+                let el = open_element(&start, parent)?;
+                close(&mut stack, &mut root, el);
+            }
+            Event::End(_) => {
+                let el = stack
+                    .pop()
+                    .ok_or_else(|| XmlError::Malformed("unexpected end tag".to_string()))?;
+                close(&mut stack, &mut root, el);
+            }
+            Event::Text(t) => {
+                let text = t
+                    .decode()
+                    .map_err(|e| XmlError::Malformed(e.to_string()))?;
+                push_text(&mut stack, &text)?;
+            }
+            Event::CData(t) => {
+                let text = t
+                    .decode()
+                    .map_err(|e| XmlError::Malformed(e.to_string()))?;
+                push_text(&mut stack, &text)?;
+            }
+            Event::GeneralRef(r) => {
+                let c = match r
+                    .resolve_char_ref()
+                    .map_err(|e| XmlError::Malformed(e.to_string()))?
+                {
+                    Some(c) => c,
+                    None => {
+                        let name = r
+                            .decode()
+                            .map_err(|e| XmlError::Malformed(e.to_string()))?;
+                        predefined_entity(&name)
+                            .ok_or_else(|| XmlError::UndefinedEntity(name.into_owned()))?
+                    }
+                };
+                push_text(&mut stack, c.encode_utf8(&mut [0u8; 4]))?;
+            }
+            Event::Comment(_) | Event::PI(_) => {}
+            Event::Eof => break,
+        }
+        // Keep the shared empty scope alive for the next root-level element.
+        if stack.is_empty() {
+            root_scope = Arc::new(Scope::default());
+        }
+    }
+    if !stack.is_empty() {
+        return Err(XmlError::Malformed("unexpected end of document".to_string()));
+    }
+    root.ok_or(XmlError::Empty)
+}
+
+fn predefined_entity(name: &str) -> Option<char> {
+    match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "apos" => Some('\''),
+        "quot" => Some('"'),
+        _ => None,
+    }
+}
+
+fn push_text(stack: &mut [Element], text: &str) -> Result<(), XmlError> {
+    match stack.last_mut() {
+        Some(el) => {
+            if let Some(Node::Text(prev)) = el.children.last_mut() {
+                prev.push_str(text);
+            } else {
+                el.children.push(Node::Text(text.to_string()));
+            }
+            Ok(())
+        }
+        None if text.trim().is_empty() => Ok(()),
+        None => Err(XmlError::Malformed(
+            "text outside the root element".to_string(),
+        )),
+    }
+}
+
+fn close(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(Node::Element(el)),
+        None => *root = Some(el),
+    }
+}
+
+fn open_element(start: &BytesStart<'_>, parent: &Arc<Scope>) -> Result<Element, XmlError> {
+    let raw_name = utf8(start.name().as_ref())?.to_string();
+    let mut decls = Vec::new();
+    let mut raw_attrs = Vec::new();
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
+        let key = utf8(attr.key.as_ref())?.to_string();
+        let value = attr
+            .unescape_value()
+            .map_err(|e| match e {
+                quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(
+                    _,
+                    name,
+                )) => XmlError::UndefinedEntity(name),
+                other => XmlError::Malformed(other.to_string()),
+            })?
+            .into_owned();
+        if key == "xmlns" {
+            decls.push(NsDecl {
+                prefix: String::new(),
+                uri: value,
+            });
+        } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+            if value.is_empty() {
+                return Err(XmlError::Malformed(format!(
+                    "prefix '{prefix}' is bound to an empty namespace"
+                )));
+            }
+            decls.push(NsDecl {
+                prefix: prefix.to_string(),
+                uri: value,
+            });
+        } else {
+            raw_attrs.push((key, value));
+        }
+    }
+    let scope = if decls.is_empty() {
+        Arc::clone(parent)
+    } else {
+        let mut bindings = parent.bindings.clone();
+        bindings.extend(decls.iter().cloned());
+        Arc::new(Scope { bindings })
+    };
+    let (ns, local) = resolve(&scope, &raw_name, true)?;
+    let mut attributes = Vec::with_capacity(raw_attrs.len());
+    for (raw, value) in raw_attrs {
+        let (ans, alocal) = resolve(&scope, &raw, false)?;
+        attributes.push(Attribute {
+            raw_name: raw,
+            ns: ans,
+            local: alocal,
+            value,
+        });
+    }
+    Ok(Element {
+        raw_name,
+        ns,
+        local,
+        decls,
+        attributes,
+        children: Vec::new(),
+        scope,
+    })
+}
+
+/// Resolve a name. Unprefixed attributes are in no namespace; unprefixed elements take the
+/// default namespace.
+fn resolve(scope: &Scope, raw: &str, is_element: bool) -> Result<(String, String), XmlError> {
+    match raw.split_once(':') {
+        Some(("xml", local)) => Ok((XML_NS.to_string(), local.to_string())),
+        Some((prefix, local)) => match scope.lookup(prefix) {
+            Some(uri) => Ok((uri.to_string(), local.to_string())),
+            None => Err(XmlError::UnboundPrefix(prefix.to_string())),
+        },
+        None if is_element => Ok((scope.lookup("").unwrap_or("").to_string(), raw.to_string())),
+        None => Ok((String::new(), raw.to_string())),
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, XmlError> {
+    std::str::from_utf8(bytes).map_err(|_| XmlError::Encoding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Element, XmlError> {
+        parse(s.as_bytes(), Limits::default())
+    }
+
+    #[test]
+    fn resolves_namespaces_and_reads_text() {
+        let root = p(r#"<a:R xmlns:a="urn:a" xmlns="urn:d"><C x="1">t&amp;&#65;<![CDATA[<]]></C></a:R>"#)
+            .unwrap();
+        assert!(root.is("urn:a", "R"));
+        let c = root.child("urn:d", "C").unwrap();
+        assert_eq!(c.text(), "t&A<");
+        assert_eq!(c.attribute("", "x"), Some("1"));
+    }
+
+    #[test]
+    fn refuses_dtd_and_entities() {
+        let bomb = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><r>&b;</r>"#;
+        assert_eq!(p(bomb).unwrap_err(), XmlError::Dtd);
+        assert_eq!(
+            p("<r>&ext;</r>").unwrap_err(),
+            XmlError::UndefinedEntity("ext".into())
+        );
+        assert_eq!(
+            p(r#"<r a="&ext;"/>"#).unwrap_err(),
+            XmlError::UndefinedEntity("ext".into())
+        );
+    }
+
+    #[test]
+    fn refuses_deep_nesting_at_the_limit() {
+        let limits = Limits { max_depth: 3 };
+        assert!(parse(b"<a><b><c/></b></a>", limits).is_ok());
+        assert_eq!(
+            parse(b"<a><b><c><d/></c></b></a>", limits).unwrap_err(),
+            XmlError::TooDeep(3)
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_unbound_and_non_utf8() {
+        assert!(matches!(p("<a><b></a>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(p("<a>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(p("<a/><b/>"), Err(XmlError::Malformed(_))));
+        assert_eq!(p("<x:a/>").unwrap_err(), XmlError::UnboundPrefix("x".into()));
+        assert_eq!(p("").unwrap_err(), XmlError::Empty);
+        assert_eq!(
+            p(r#"<?xml version="1.0" encoding="utf-16"?><a/>"#).unwrap_err(),
+            XmlError::Encoding
+        );
+        assert_eq!(
+            parse(b"<a>\xff</a>", Limits::default()).unwrap_err(),
+            XmlError::Encoding
+        );
+    }
+
+    #[test]
+    fn standalone_fragment_declares_inherited_namespaces() {
+        let doc = r#"<s:E xmlns:s="urn:s" xmlns:n="urn:n" xmlns:xsd="urn:xsd" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="urn:default"><s:B><n:Req><n:EGN xsi:type="xsd:string">1&lt;2</n:EGN><Plain/></n:Req></s:B></s:E>"#;
+        let root = p(doc).unwrap();
+        let req = root.child("urn:s", "B").unwrap().first_element().unwrap();
+        let xml = req.to_standalone_xml();
+        assert_eq!(
+            xml,
+            r#"<n:Req xmlns:n="urn:n" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="urn:xsd" xmlns="urn:default"><n:EGN xsi:type="xsd:string">1&lt;2</n:EGN><Plain/></n:Req>"#
+        );
+        // The fragment parses on its own to the same names.
+        let again = p(&xml).unwrap();
+        assert!(again.is("urn:n", "Req"));
+        assert!(again.elements().nth(1).unwrap().is("urn:default", "Plain"));
+    }
+
+    #[test]
+    fn unprefixed_no_namespace_fragment_gets_explicit_empty_default() {
+        let root = p(r#"<s:E xmlns:s="urn:s"><R><C/></R></s:E>"#).unwrap();
+        let r = root.first_element().unwrap();
+        assert_eq!(r.to_standalone_xml(), r#"<R xmlns=""><C/></R>"#);
+    }
+}

@@ -1,0 +1,303 @@
+//! Persistent state: consumers, systems, certificates, operations and grants.
+//!
+//! SQLite through sqlx: one file in the data directory, created with its schema on first
+//! start. The request path never reads it: [`Store::load_policy`] builds the snapshot the
+//! pipeline consults.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::policy::identity::{normalize_thumbprint, Thumbprints};
+use crate::policy::snapshot::{Caller, OperationEntry, PolicySnapshot};
+
+/// The file name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "regway.sqlite";
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("not a valid X.509 certificate: {0}")]
+    Certificate(String),
+    #[error("{what} '{name}' does not exist")]
+    NotFound { what: &'static str, name: String },
+}
+
+/// The regway store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    options: SqliteConnectOptions,
+}
+
+/// Notices commits made to the store by any connection (another process, the CLI, the
+/// gateway itself), so the policy snapshot can be rebuilt without reading on the request path.
+#[derive(Debug)]
+pub struct ChangeWatcher {
+    conn: sqlx::SqliteConnection,
+    last: i64,
+}
+
+impl ChangeWatcher {
+    /// Whether anything was committed since the last call.
+    pub async fn changed(&mut self) -> Result<bool, StoreError> {
+        let now: i64 = sqlx::query_scalar("PRAGMA data_version")
+            .fetch_one(&mut self.conn)
+            .await?;
+        let changed = now != self.last;
+        self.last = now;
+        Ok(changed)
+    }
+}
+
+/// A certificate as registered.
+#[derive(Debug, Clone)]
+pub struct CertificateInfo {
+    pub thumbprints: Thumbprints,
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+}
+
+impl CertificateInfo {
+    /// Read the facts regway keeps about a DER certificate.
+    pub fn from_der(der: &[u8]) -> Result<CertificateInfo, StoreError> {
+        let (_, cert) = x509_parser::parse_x509_certificate(der)
+            .map_err(|e| StoreError::Certificate(e.to_string()))?;
+        let v = cert.validity();
+        let rfc3339 = |t: &x509_parser::time::ASN1Time| {
+            t.to_datetime()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| t.to_string())
+        };
+        Ok(CertificateInfo {
+            thumbprints: Thumbprints::of(der),
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            not_before: rfc3339(&v.not_before),
+            not_after: rfc3339(&v.not_after),
+        })
+    }
+}
+
+impl Store {
+    /// Open (and on first use create) the store in `data_dir`, applying pending migrations.
+    pub async fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool, options })
+    }
+
+    /// A watcher on its own connection (`PRAGMA data_version` is per connection).
+    pub async fn watch(&self) -> Result<ChangeWatcher, StoreError> {
+        use sqlx::ConnectOptions;
+        let mut conn = self.options.connect().await?;
+        let last: i64 = sqlx::query_scalar("PRAGMA data_version")
+            .fetch_one(&mut conn)
+            .await?;
+        Ok(ChangeWatcher { conn, last })
+    }
+
+    /// Add a consumer (an administration); returns its id.
+    pub async fn add_consumer(&self, name: &str, oid: Option<&str>) -> Result<i64, StoreError> {
+        let row = sqlx::query("INSERT INTO consumers (name, oid) VALUES (?, ?) RETURNING id")
+            .bind(name)
+            .bind(oid)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Add a system of a consumer; returns its id.
+    pub async fn add_system(&self, consumer_id: i64, name: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query("INSERT INTO systems (consumer_id, name) VALUES (?, ?) RETURNING id")
+            .bind(consumer_id)
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Register a DER certificate for a system; returns its id.
+    pub async fn add_certificate(&self, system_id: i64, der: &[u8]) -> Result<i64, StoreError> {
+        let info = CertificateInfo::from_der(der)?;
+        let row = sqlx::query(
+            "INSERT INTO certificates (system_id, sha256, sha1, subject, issuer, not_before, not_after, der)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(system_id)
+        .bind(&info.thumbprints.sha256)
+        .bind(&info.thumbprints.sha1)
+        .bind(&info.subject)
+        .bind(&info.issuer)
+        .bind(&info.not_before)
+        .bind(&info.not_after)
+        .bind(der)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get(0))
+    }
+
+    /// Activate or deactivate a certificate by either thumbprint.
+    pub async fn set_certificate_active(&self, thumbprint: &str, active: bool) -> Result<(), StoreError> {
+        let t = normalize_thumbprint(thumbprint);
+        let done = sqlx::query("UPDATE certificates SET active = ? WHERE sha256 = ? OR sha1 = ?")
+            .bind(active)
+            .bind(&t)
+            .bind(&t)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "certificate",
+                name: thumbprint.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Make sure every routed operation has a row; existing rows keep their `enabled` flag.
+    pub async fn register_operations<'a>(
+        &self,
+        operations: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (name, adapter) in operations {
+            sqlx::query(
+                "INSERT INTO operations (name, adapter) VALUES (?, ?)
+                 ON CONFLICT (name) DO UPDATE SET adapter = excluded.adapter",
+            )
+            .bind(name)
+            .bind(adapter)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Enable or disable an operation.
+    pub async fn set_operation_enabled(&self, name: &str, enabled: bool) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE operations SET enabled = ? WHERE name = ?")
+            .bind(enabled)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "operation",
+                name: name.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn operation_id(&self, name: &str) -> Result<i64, StoreError> {
+        sqlx::query("SELECT id FROM operations WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.get(0))
+            .ok_or_else(|| StoreError::NotFound {
+                what: "operation",
+                name: name.to_string(),
+            })
+    }
+
+    /// Grant one system the right to call an operation.
+    pub async fn grant_system(&self, system_id: i64, operation: &str) -> Result<(), StoreError> {
+        let op = self.operation_id(operation).await?;
+        sqlx::query("INSERT OR IGNORE INTO operation_grants (system_id, operation_id) VALUES (?, ?)")
+            .bind(system_id)
+            .bind(op)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Grant every system of a consumer the right to call an operation.
+    pub async fn grant_consumer(&self, consumer_id: i64, operation: &str) -> Result<(), StoreError> {
+        let op = self.operation_id(operation).await?;
+        sqlx::query("INSERT OR IGNORE INTO operation_grants (consumer_id, operation_id) VALUES (?, ?)")
+            .bind(consumer_id)
+            .bind(op)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Build the policy snapshot the request path consults.
+    pub async fn load_policy(&self) -> Result<PolicySnapshot, StoreError> {
+        let mut snap = PolicySnapshot::default();
+        let certs = sqlx::query(
+            "SELECT c.id, c.sha256, c.sha1, c.active AND s.active AND k.active,
+                    k.id, k.name, s.id, s.name
+             FROM certificates c JOIN systems s ON s.id = c.system_id JOIN consumers k ON k.id = s.consumer_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in certs {
+            let caller = Caller {
+                certificate_id: r.get(0),
+                active: r.get::<i64, _>(3) != 0,
+                consumer_id: r.get(4),
+                consumer_name: r.get(5),
+                system_id: r.get(6),
+                system_name: r.get(7),
+            };
+            snap.add_certificate(r.get(1), r.get(2), caller);
+        }
+        for r in sqlx::query("SELECT id, name, enabled FROM operations")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let name: String = r.get(1);
+            snap.add_operation(
+                &name,
+                OperationEntry {
+                    id: r.get(0),
+                    enabled: r.get(2),
+                },
+            );
+        }
+        for r in sqlx::query("SELECT consumer_id, system_id, operation_id FROM operation_grants")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let op: i64 = r.get(2);
+            match (r.get::<Option<i64>, _>(0), r.get::<Option<i64>, _>(1)) {
+                (_, Some(system)) => snap.grant_system(system, op),
+                (Some(consumer), None) => snap.grant_consumer(consumer, op),
+                (None, None) => {}
+            }
+        }
+        Ok(snap)
+    }
+}

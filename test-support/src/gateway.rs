@@ -1,0 +1,138 @@
+//! Start a real gateway on a loopback port, with a data directory of its own.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use regway::config::{AdaptersConfig, Config, LimitsConfig, ServerConfig};
+use regway::runtime::{self, Running};
+use regway::store::Store;
+
+use crate::client::{Connection, HttpVersion, Identity};
+use crate::pki::TestPki;
+
+/// What to change from the defaults.
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    pub limits: LimitsConfig,
+    pub adapters: Vec<String>,
+    pub with_crl: bool,
+}
+
+impl Default for GatewayOptions {
+    fn default() -> Self {
+        GatewayOptions {
+            limits: LimitsConfig::default(),
+            adapters: AdaptersConfig::default().enabled,
+            with_crl: true,
+        }
+    }
+}
+
+/// A running gateway and the PKI it trusts.
+pub struct TestGateway {
+    pub pki: TestPki,
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    pub config: Config,
+    running: Option<Running>,
+}
+
+fn write(dir: &std::path::Path, name: &str, contents: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write test file");
+    path
+}
+
+impl TestGateway {
+    /// A gateway with default options.
+    pub async fn start() -> TestGateway {
+        TestGateway::start_with(GatewayOptions::default()).await
+    }
+
+    /// Write the PKI and configuration, register the test consumers, and start serving.
+    pub async fn start_with(options: GatewayOptions) -> TestGateway {
+        let pki = TestPki::new();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let ca = write(d, "ca.pem", &pki.ca.cert_pem);
+        let crl = write(d, "crl.pem", &pki.crl_pem);
+        let config = Config {
+            data_dir: d.join("data"),
+            server: ServerConfig {
+                listen: "127.0.0.1:0".parse().expect("address"),
+                cert: write(d, "server.pem", &pki.server.cert_pem),
+                key: write(d, "server.key", &pki.server.key_pem),
+                client_ca: vec![ca],
+                crl: if options.with_crl { vec![crl] } else { vec![] },
+            },
+            limits: options.limits,
+            adapters: AdaptersConfig {
+                enabled: options.adapters.clone(),
+            },
+        };
+        config.validate().expect("valid test configuration");
+        seed(&config, &pki).await;
+        let running = runtime::start(config.clone()).await.expect("gateway starts");
+        TestGateway {
+            addr: running.addr,
+            pki,
+            dir,
+            config,
+            running: Some(running),
+        }
+    }
+
+    /// The store of the running gateway (changes reach it through its policy reload).
+    pub fn store(&self) -> &Store {
+        &self.running.as_ref().expect("running").store
+    }
+
+    /// A new HTTP/1.1 connection presenting `identity` (or no certificate).
+    pub async fn connect(&self, identity: Option<&Identity>) -> anyhow::Result<Connection> {
+        Connection::open(self.addr, &self.pki.ca.cert_pem, identity, HttpVersion::Http1).await
+    }
+
+    /// A new connection as the granted consumer.
+    pub async fn connect_granted(&self) -> Connection {
+        self.connect(Some(&TestPki::identity(&self.pki.granted)))
+            .await
+            .expect("the granted consumer connects")
+    }
+
+    /// Stop the gateway, draining in-flight requests.
+    pub async fn shutdown(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+    }
+}
+
+/// The test consumers: "Granted" (every routed operation), "Ungranted" (nothing), an inactive,
+/// a revoked and an expired certificate (all granted, so only their state refuses them).
+async fn seed(config: &Config, pki: &TestPki) {
+    let store = Store::open(&config.data_dir).await.expect("store");
+    let routes = regway::routing::Routes::from_names(&config.adapters.enabled).expect("routes");
+    store
+        .register_operations(routes.operations())
+        .await
+        .expect("operations");
+    let granted = store.add_consumer("Granted", None).await.expect("consumer");
+    let system = store.add_system(granted, "system").await.expect("system");
+    for cert in [&pki.granted, &pki.inactive, &pki.revoked, &pki.expired] {
+        store.add_certificate(system, &cert.der).await.expect("certificate");
+    }
+    for (op, _) in routes.operations() {
+        store.grant_system(system, op).await.expect("grant");
+    }
+    let inactive = regway::policy::Thumbprints::of(&pki.inactive.der);
+    store
+        .set_certificate_active(&inactive.sha256, false)
+        .await
+        .expect("deactivate");
+    let ungranted = store.add_consumer("Ungranted", None).await.expect("consumer");
+    let system = store.add_system(ungranted, "system").await.expect("system");
+    store
+        .add_certificate(system, &pki.ungranted.der)
+        .await
+        .expect("certificate");
+}
