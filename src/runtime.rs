@@ -70,8 +70,17 @@ pub async fn start_until(
     config: Config,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running, StartError> {
-    let store = Store::open(&config.data_dir).await?;
     let routes = Routes::from_names(&config.adapters.enabled)?;
+    launch(config, routes, stop).await
+}
+
+/// Start the gateway with a routing table built by the caller (tests add fake registries).
+pub async fn launch(
+    config: Config,
+    routes: Routes,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartError> {
+    let store = Store::open(&config.data_dir).await?;
     store.register_operations(routes.operations()).await?;
     let policy = Arc::new(ArcSwap::from_pointee(store.load_policy().await?));
     let tls = server::tls::server_config(&config.server)?;

@@ -78,7 +78,7 @@ impl Gateway {
             Ok(r) => r,
             Err((e, relates_to)) => fault(version, &e, relates_to.as_deref()),
         };
-        tracing::info!(
+        tracing::debug!(
             contract = ?req.contract,
             caller = %&req.peer.sha256[..16],
             outcome = response.outcome,

@@ -5,7 +5,6 @@ pub mod http;
 pub mod tls;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -124,9 +123,4 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-}
-
-/// The address a listener is bound to, for logs and the quick start.
-pub fn describe(addr: SocketAddr) -> String {
-    format!("https://{addr}")
 }

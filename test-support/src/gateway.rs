@@ -2,6 +2,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use regway_adapter::Adapter;
+use regway::routing::Routes;
 
 use regway::config::{AdaptersConfig, Config, LimitsConfig, ServerConfig};
 use regway::runtime::{self, Running};
@@ -11,10 +15,12 @@ use crate::client::{Connection, HttpVersion, Identity};
 use crate::pki::TestPki;
 
 /// What to change from the defaults.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GatewayOptions {
     pub limits: LimitsConfig,
     pub adapters: Vec<String>,
+    /// Fake registries routed beside the built-in adapters (granted like them).
+    pub extra: Vec<Arc<dyn Adapter>>,
     pub with_crl: bool,
 }
 
@@ -23,6 +29,7 @@ impl Default for GatewayOptions {
         GatewayOptions {
             limits: LimitsConfig::default(),
             adapters: AdaptersConfig::default().enabled,
+            extra: Vec::new(),
             with_crl: true,
         }
     }
@@ -71,8 +78,14 @@ impl TestGateway {
             },
         };
         config.validate().expect("valid test configuration");
-        seed(&config, &pki).await;
-        let running = runtime::start(config.clone()).await.expect("gateway starts");
+        let mut routes = Routes::from_names(&config.adapters.enabled).expect("routes");
+        for adapter in options.extra {
+            routes.add(adapter).expect("extra adapter");
+        }
+        seed(&config, &pki, &routes).await;
+        let running = runtime::launch(config.clone(), routes, std::future::pending())
+            .await
+            .expect("gateway starts");
         TestGateway {
             addr: running.addr,
             pki,
@@ -109,9 +122,8 @@ impl TestGateway {
 
 /// The test consumers: "Granted" (every routed operation), "Ungranted" (nothing), an inactive,
 /// a revoked and an expired certificate (all granted, so only their state refuses them).
-async fn seed(config: &Config, pki: &TestPki) {
+async fn seed(config: &Config, pki: &TestPki, routes: &Routes) {
     let store = Store::open(&config.data_dir).await.expect("store");
-    let routes = regway::routing::Routes::from_names(&config.adapters.enabled).expect("routes");
     store
         .register_operations(routes.operations())
         .await

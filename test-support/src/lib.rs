@@ -5,6 +5,7 @@
 pub mod client;
 pub mod gateway;
 pub mod pki;
+pub mod registry;
 pub mod soap;
 
 pub use client::{Connection, HttpVersion, Identity, Reply};

@@ -1,0 +1,49 @@
+//! End-to-end tests: a real gateway on a loopback port, real certificates, real TLS, a real
+//! SQLite store, and clients that speak HTTP over mutual TLS.
+
+mod calls;
+mod denials;
+mod hostile;
+mod lifecycle;
+mod wsdl;
+
+use regway_test_support::soap;
+
+/// An EGN present in the demo population register (its dataset is deterministic).
+pub fn known_egn() -> String {
+    regway_demo_population::PopulationRegister::new()
+        .sample_egns(1)
+        .into_iter()
+        .next()
+        .expect("the demo register has people")
+}
+
+/// A V2 SOAP 1.1 PersonDataSearch for a known person.
+pub fn person_data_soap11() -> String {
+    soap::v2_soap11(&soap::v2_members(
+        soap::PERSON_DATA_SEARCH,
+        &soap::person_data_request(&known_egn()),
+    ))
+}
+
+/// The text between `<tag>` and `</tag>` (first occurrence), for asserting on answers.
+pub fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(&text[start..end])
+}
+
+/// The in-band error text of a ServiceResultData, if any.
+pub fn in_band_error(body: &str) -> Option<&str> {
+    between(body, "<Error>", "</Error>")
+}
+
+/// The reason text of a SOAP 1.1 fault.
+pub fn fault_string(body: &str) -> Option<&str> {
+    between(body, r#"<faultstring xml:lang="en-US">"#, "</faultstring>")
+}
+
+/// The regway error code in a fault's detail.
+pub fn fault_code(body: &str) -> Option<&str> {
+    between(body, r#"<rg:Code xmlns:rg="urn:regway:fault">"#, "</rg:Code>")
+}
