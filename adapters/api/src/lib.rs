@@ -15,6 +15,9 @@ use std::fmt;
 
 use async_trait::async_trait;
 
+pub mod synthetic;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod xml;
 
 /// A namespace-qualified XML element name, as it appears on the wire.

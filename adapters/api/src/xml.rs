@@ -1,6 +1,6 @@
-//! Small XML helpers adapters share: reading the text of argument fields and escaping the
-//! values they write. The gateway has already refused DTDs, undefined entities and excessive
-//! nesting before an argument reaches an adapter; these helpers stay strict anyway.
+//! Small XML helpers adapters share: reading argument fields (and the identifiers in them), and
+//! writing escaped response elements. The gateway has already refused DTDs, undefined entities
+//! and excessive nesting before an argument reaches an adapter; these helpers stay strict anyway.
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -107,6 +107,137 @@ pub fn child_text(xml: &str, root: QName, child: QName) -> Result<Option<String>
         .find(|t| !t.is_empty()))
 }
 
+/// Writes a standalone XML element, such as an adapter's response, into a string.
+///
+/// Names are written as given (`nbd:FirstName`); the prefixes they use are declared on the root
+/// by [`ElementWriter::new`]. Text and attribute values are escaped here, so callers cannot forget
+/// to. An element that gets no content is closed as `<X/>`, which keeps "no such record" responses
+/// (a bare root) short.
+#[derive(Debug)]
+pub struct ElementWriter {
+    out: String,
+    open: Vec<&'static str>,
+    /// The innermost start tag is not terminated yet: attributes may still follow.
+    in_start_tag: bool,
+}
+
+impl ElementWriter {
+    /// Starts the root element and declares `namespaces` on it as `(prefix, uri)` pairs; the
+    /// empty prefix declares the default namespace.
+    pub fn new(root: &'static str, namespaces: &[(&str, &str)]) -> Self {
+        let mut writer = ElementWriter {
+            out: String::with_capacity(1024),
+            open: Vec::new(),
+            in_start_tag: false,
+        };
+        writer.start(root);
+        for (prefix, uri) in namespaces {
+            if prefix.is_empty() {
+                writer.attr("xmlns", uri);
+            } else {
+                writer.attr(&format!("xmlns:{prefix}"), uri);
+            }
+        }
+        writer
+    }
+
+    /// Opens a child of the innermost open element.
+    pub fn start(&mut self, name: &'static str) -> &mut Self {
+        self.terminate_start_tag();
+        self.out.push('<');
+        self.out.push_str(name);
+        self.open.push(name);
+        self.in_start_tag = true;
+        self
+    }
+
+    /// Adds an attribute to the element just opened; ignored once it has content.
+    pub fn attr(&mut self, name: &str, value: &str) -> &mut Self {
+        debug_assert!(self.in_start_tag, "attribute {name} written after content");
+        if self.in_start_tag {
+            self.out.push(' ');
+            self.out.push_str(name);
+            self.out.push_str("=\"");
+            self.out.push_str(&escape(value));
+            self.out.push('"');
+        }
+        self
+    }
+
+    /// Appends escaped text to the innermost open element.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        self.terminate_start_tag();
+        self.out.push_str(&escape(text));
+        self
+    }
+
+    /// Closes the innermost open element.
+    pub fn end(&mut self) -> &mut Self {
+        if let Some(name) = self.open.pop() {
+            if self.in_start_tag {
+                self.out.push_str("/>");
+                self.in_start_tag = false;
+            } else {
+                self.out.push_str("</");
+                self.out.push_str(name);
+                self.out.push('>');
+            }
+        }
+        self
+    }
+
+    /// Writes `<name>text</name>`.
+    pub fn leaf(&mut self, name: &'static str, text: &str) -> &mut Self {
+        self.start(name).text(text).end()
+    }
+
+    /// Closes every element still open and returns the XML.
+    pub fn finish(mut self) -> String {
+        while !self.open.is_empty() {
+            self.end();
+        }
+        self.out
+    }
+
+    fn terminate_start_tag(&mut self) {
+        if self.in_start_tag {
+            self.out.push('>');
+            self.in_start_tag = false;
+        }
+    }
+}
+
+/// An element with no content that declares its own namespace: how a registry answers a query
+/// that matched nothing (`<PersonDataResponse xmlns="…"/>`).
+pub fn empty_element(name: QName) -> String {
+    ElementWriter::new(name.local, &[("", name.ns)]).finish()
+}
+
+/// The identifier in the required child `child` of the root (`EGN`, `UIC`): trimmed, and made
+/// of ASCII digits only, as many as one of `lengths`.
+///
+/// Errors name the field but never echo the value: they travel back to the consumer and into
+/// logs, and identifiers of people must not.
+pub fn required_digits(
+    xml: &str,
+    root: QName,
+    child: QName,
+    lengths: &[usize],
+) -> Result<String, AdapterError> {
+    let value = child_text(xml, root, child)?
+        .ok_or_else(|| AdapterError::BadArgument(format!("{child} is required")))?;
+    if !lengths.contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
+        let lengths: Vec<String> = lengths.iter().map(usize::to_string).collect();
+        return Err(AdapterError::BadArgument(format!(
+            "{} must be {} digits (got {} characters)",
+            child.local,
+            lengths.join(" or "),
+            value.chars().count()
+        )));
+    }
+    Ok(value)
+}
+
 fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, AdapterError> {
     if let Some(c) = r
         .resolve_char_ref()
@@ -165,5 +296,67 @@ mod tests {
     fn rejects_undefined_entities() {
         let a = r#"<Req xmlns="urn:r"><EGN>&foo;</EGN></Req>"#;
         assert!(child_text(a, ROOT, EGN).is_err());
+    }
+
+    #[test]
+    fn writer_declares_namespaces_nests_and_self_closes_empty_elements() {
+        let mut w = ElementWriter::new("Resp", &[("", "urn:r"), ("c", "urn:c")]);
+        w.start("c:Names").leaf("c:First", "Ана").end();
+        w.start("Empty").end();
+        w.start("c:Typed").attr("t", "x").text("1");
+        let xml = w.finish();
+        assert_eq!(
+            xml,
+            r#"<Resp xmlns="urn:r" xmlns:c="urn:c"><c:Names><c:First>Ана</c:First></c:Names><Empty/><c:Typed t="x">1</c:Typed></Resp>"#
+        );
+    }
+
+    #[test]
+    fn writer_escapes_text_and_attributes() {
+        let mut w = ElementWriter::new("Req", &[("", "urn:r")]);
+        w.start("EGN").attr("a", "\"<&").text("4 < 5 & \"x\"").end();
+        let xml = w.finish();
+        assert!(xml.contains(r#"a="&quot;&lt;&amp;""#), "{xml}");
+        assert!(!xml.contains("4 < 5"), "{xml}");
+        // What was written reads back as the original text.
+        assert_eq!(
+            child_text(&xml, ROOT, EGN).unwrap().as_deref(),
+            Some("4 < 5 & \"x\"")
+        );
+    }
+
+    #[test]
+    fn empty_element_is_a_bare_root_with_its_namespace() {
+        assert_eq!(empty_element(ROOT), r#"<Req xmlns="urn:r"/>"#);
+        assert_eq!(child_text(&empty_element(ROOT), ROOT, EGN).unwrap(), None);
+    }
+
+    #[test]
+    fn required_digits_checks_presence_and_shape_without_echoing() {
+        let read = |xml: &str| required_digits(xml, ROOT, EGN, &[9, 13]);
+        let ok = r#"<Req xmlns="urn:r"><EGN> 123456789 </EGN></Req>"#;
+        assert_eq!(read(ok).unwrap(), "123456789");
+        let branch = r#"<Req xmlns="urn:r"><EGN>1234567890123</EGN></Req>"#;
+        assert_eq!(read(branch).unwrap(), "1234567890123");
+        for (xml, expected) in [
+            (r#"<Req xmlns="urn:r"/>"#, "{urn:r}EGN is required"),
+            (
+                r#"<Req xmlns="urn:r"><EGN/></Req>"#,
+                "{urn:r}EGN is required",
+            ),
+            (
+                r#"<Req xmlns="urn:r"><EGN>1234567890</EGN></Req>"#,
+                "EGN must be 9 or 13 digits (got 10 characters)",
+            ),
+            (
+                r#"<Req xmlns="urn:r"><EGN>12345678٩</EGN></Req>"#,
+                "EGN must be 9 or 13 digits (got 9 characters)",
+            ),
+        ] {
+            match read(xml) {
+                Err(AdapterError::BadArgument(message)) => assert_eq!(message, expected),
+                other => panic!("{xml}: {other:?}"),
+            }
+        }
     }
 }
