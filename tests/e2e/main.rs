@@ -4,6 +4,7 @@
 mod calls;
 mod denials;
 mod hostile;
+mod interop;
 mod lifecycle;
 mod wsdl;
 
