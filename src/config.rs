@@ -203,8 +203,15 @@ mod tests {
         let path = dir.path().join("regway.toml");
         let base = "data_dir = \"d\"\n[server]\nlisten = \"127.0.0.1:1\"\ncert = \"c\"\nkey = \"k\"\nclient_ca = [\"a\"]\n";
         std::fs::write(&path, format!("{base}typo = 1\n")).unwrap();
-        assert!(matches!(Config::load(&path), Err(ConfigError::Parse { .. })));
-        std::fs::write(&path, format!("{base}[limits]\nadapter_timeout_ms = 50000\n")).unwrap();
+        assert!(matches!(
+            Config::load(&path),
+            Err(ConfigError::Parse { .. })
+        ));
+        std::fs::write(
+            &path,
+            format!("{base}[limits]\nadapter_timeout_ms = 50000\n"),
+        )
+        .unwrap();
         assert!(matches!(Config::load(&path), Err(ConfigError::Invalid(_))));
         std::fs::write(&path, base.replace("[\"a\"]", "[]")).unwrap();
         assert!(matches!(Config::load(&path), Err(ConfigError::Invalid(_))));

@@ -111,18 +111,31 @@ impl Ca {
     }
 
     /// A TLS client certificate for a consumer's system.
-    pub fn issue_client(&self, common_name: &str, organization: &str, days: i64) -> Result<Issued, PkiError> {
+    pub fn issue_client(
+        &self,
+        common_name: &str,
+        organization: &str,
+        days: i64,
+    ) -> Result<Issued, PkiError> {
         let mut params = CertificateParams::default();
         params.distinguished_name = name(common_name, organization);
         self.issue(params, ExtendedKeyUsagePurpose::ClientAuth, window(days))
     }
 
     /// A client certificate whose validity ended `days_ago` days ago (for tests of refusal).
-    pub fn issue_expired_client(&self, common_name: &str, days_ago: i64) -> Result<Issued, PkiError> {
+    pub fn issue_expired_client(
+        &self,
+        common_name: &str,
+        days_ago: i64,
+    ) -> Result<Issued, PkiError> {
         let mut params = CertificateParams::default();
         params.distinguished_name = name(common_name, "regway");
         let end = OffsetDateTime::now_utc() - Duration::days(days_ago);
-        self.issue(params, ExtendedKeyUsagePurpose::ClientAuth, (end - Duration::days(30), end))
+        self.issue(
+            params,
+            ExtendedKeyUsagePurpose::ClientAuth,
+            (end - Duration::days(30), end),
+        )
     }
 
     /// A CRL revoking the given serial numbers, valid for `days`.

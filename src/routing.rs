@@ -43,9 +43,8 @@ impl Routes {
     pub fn from_names(names: &[String]) -> Result<Routes, RoutingError> {
         let mut routes = Routes::default();
         for name in names {
-            let adapter = built_in(name).ok_or_else(|| {
-                RoutingError::UnknownAdapter(name.clone(), BUILT_IN.join(", "))
-            })?;
+            let adapter = built_in(name)
+                .ok_or_else(|| RoutingError::UnknownAdapter(name.clone(), BUILT_IN.join(", ")))?;
             routes.add(adapter)?;
         }
         Ok(routes)

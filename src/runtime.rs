@@ -115,7 +115,9 @@ pub async fn launch(
                         policy.store(Arc::new(p));
                         tracing::info!("policy reloaded");
                     }
-                    Err(e) => tracing::error!(error = %e, "policy reload failed; keeping the previous policy"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "policy reload failed; keeping the previous policy")
+                    }
                 },
                 Err(e) => tracing::error!(error = %e, "cannot watch the store for changes"),
             }

@@ -76,7 +76,10 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, serve: bool) -> anyhow::Re
     }
     let config = Config::load(&config_path)?;
     let d = data_dir.display();
-    let url = format!("https://{}/RegiXEntryPointV2.svc/basic", config.server.listen);
+    let url = format!(
+        "https://{}/RegiXEntryPointV2.svc/basic",
+        config.server.listen
+    );
     println!(
         "\nA PersonDataSearch as the granted consumer (paste into a shell):\n\n  \
          curl --cacert {d}/pki/ca.pem --cert {d}/pki/consumer-granted.pem --key {d}/pki/consumer-granted.key \\\n    \
@@ -92,7 +95,10 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, serve: bool) -> anyhow::Re
     let running = runtime::start_until(config, server::shutdown_signal())
         .await
         .context("cannot start the gateway")?;
-    println!("regway is serving on https://{} (Ctrl-C to stop)", running.addr);
+    println!(
+        "regway is serving on https://{} (Ctrl-C to stop)",
+        running.addr
+    );
     running.wait().await;
     Ok(())
 }
@@ -108,7 +114,11 @@ async fn create(data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
     let host = listen.ip().to_string();
     let server = ca.issue_server(&["localhost", "127.0.0.1", &host], DAYS)?;
     write_pair(&pki, "server", &server)?;
-    let granted = ca.issue_client("case-system.demo-municipality.example", "Demo Municipality", DAYS)?;
+    let granted = ca.issue_client(
+        "case-system.demo-municipality.example",
+        "Demo Municipality",
+        DAYS,
+    )?;
     write_pair(&pki, "consumer-granted", &granted)?;
     let denied = ca.issue_client("records.demo-agency.example", "Demo Agency", DAYS)?;
     write_pair(&pki, "consumer-denied", &denied)?;
@@ -124,13 +134,17 @@ async fn create(data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
     let store = Store::open(data_dir).await?;
     let routes = Routes::from_names(&crate::config::AdaptersConfig::default().enabled)?;
     store.register_operations(routes.operations()).await?;
-    let municipality = store.add_consumer("Demo Municipality", Some("2.16.100.1.1.999.1")).await?;
+    let municipality = store
+        .add_consumer("Demo Municipality", Some("2.16.100.1.1.999.1"))
+        .await?;
     let case_system = store.add_system(municipality, "case-system").await?;
     store.add_certificate(case_system, &granted.der).await?;
     for (op, _) in routes.operations() {
         store.grant_system(case_system, op).await?;
     }
-    let agency = store.add_consumer("Demo Agency", Some("2.16.100.1.1.999.2")).await?;
+    let agency = store
+        .add_consumer("Demo Agency", Some("2.16.100.1.1.999.2"))
+        .await?;
     let records = store.add_system(agency, "records").await?;
     store.add_certificate(records, &denied.der).await?;
 
@@ -140,6 +154,10 @@ async fn create(data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
         .into_iter()
         .next()
         .context("the demo population register is empty")?;
-    write(&samples.join("PersonDataSearch.xml"), &person_data_request(&egn), false)?;
+    write(
+        &samples.join("PersonDataSearch.xml"),
+        &person_data_request(&egn),
+        false,
+    )?;
     Ok(())
 }

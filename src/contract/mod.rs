@@ -80,7 +80,7 @@ impl Contract {
 #[derive(Debug)]
 pub enum Call {
     /// A synchronous execution (V2 `Execute`, V1 `ExecuteSynchronous`).
-    Execute(ServiceRequest),
+    Execute(Box<ServiceRequest>),
     /// A call to an operation regway recognises but does not offer (yet).
     Unsupported(&'static str),
     /// Polling or acknowledging an asynchronous result.
@@ -152,17 +152,21 @@ pub fn read_call(contract: Contract, payload: &Element) -> Result<Call, Contract
             let request = payload.child(contract.ns(), "request");
             let data = match (contract, request) {
                 // V2 wraps the data once more; tolerate clients that leave the wrapper out.
-                (Contract::V2, Some(r)) => r.child(SIGNED_DATA_NS, "ServiceRequestData").or(Some(r)),
+                (Contract::V2, Some(r)) => {
+                    r.child(SIGNED_DATA_NS, "ServiceRequestData").or(Some(r))
+                }
                 (_, r) => r,
             };
-            Ok(Call::Execute(ServiceRequest::read(data, contract.payload_ns())?))
+            Ok(Call::Execute(Box::new(ServiceRequest::read(
+                data,
+                contract.payload_ns(),
+            )?)))
         }
         (Contract::V1, "Execute") => Ok(Call::Unsupported(
             "Asynchronous execution (V1 Execute); use ExecuteSynchronous",
         )),
-        (Contract::V2, "CheckResult" | "AcknowledgeResultReceived") | (Contract::V1, "CheckResult") => {
-            Ok(Call::CheckResult)
-        }
+        (Contract::V2, "CheckResult" | "AcknowledgeResultReceived")
+        | (Contract::V1, "CheckResult") => Ok(Call::CheckResult),
         (Contract::V2, "ExecuteCallback") => Ok(Call::Unsupported(
             "ExecuteCallback (it is implemented by consumers at their CallbackURL)",
         )),

@@ -53,9 +53,7 @@ impl ServiceRequest {
         };
         for child in data.elements().filter(|c| c.ns == ns) {
             match child.local.as_str() {
-                "Operation" => {
-                    req.operation = string(child).map(|s| s.trim().to_string())
-                }
+                "Operation" => req.operation = string(child).map(|s| s.trim().to_string()),
                 "Argument" => req.argument = Some(argument(child)?),
                 "EIDToken" => req.eid_token = string(child),
                 "CallContext" => req.call_context = Some(call_context(child, ns)),
@@ -66,9 +64,7 @@ impl ServiceRequest {
                 "ReturnAccessMatrix" => {
                     req.return_access_matrix = boolean(child, "ReturnAccessMatrix")?
                 }
-                "RequestProcessing" => {
-                    processing(child, "RequestProcessing", REQUEST_PROCESSING)?
-                }
+                "RequestProcessing" => processing(child, "RequestProcessing", REQUEST_PROCESSING)?,
                 "ResponseProcessing" => {
                     processing(child, "ResponseProcessing", RESPONSE_PROCESSING)?
                 }
@@ -160,7 +156,7 @@ mod tests {
         );
         let el = parse(body.as_bytes(), Limits::default()).unwrap();
         match read_call(Contract::V2, &el)? {
-            Call::Execute(r) => Ok(r),
+            Call::Execute(r) => Ok(*r),
             other => panic!("unexpected call {other:?}"),
         }
     }
@@ -190,7 +186,10 @@ mod tests {
     fn refuses_bad_values_and_unsupported_processing() {
         assert_eq!(
             v2("<SignResult>yes</SignResult>").unwrap_err(),
-            ContractError::BadValue { field: "SignResult", value: "yes".into() }
+            ContractError::BadValue {
+                field: "SignResult",
+                value: "yes".into()
+            }
         );
         assert!(matches!(
             v2("<ResponseProcessing>TransformToPDF</ResponseProcessing>").unwrap_err(),
@@ -200,8 +199,13 @@ mod tests {
             v2("<RequestProcessing>Bogus</RequestProcessing>").unwrap_err(),
             ContractError::BadValue { .. }
         ));
-        assert!(v2("<RequestProcessing>Asynchronous</RequestProcessing><ResponseProcessing/>").is_ok());
-        assert_eq!(v2("<Argument/>").unwrap_err(), ContractError::ArgumentMissing);
+        assert!(
+            v2("<RequestProcessing>Asynchronous</RequestProcessing><ResponseProcessing/>").is_ok()
+        );
+        assert_eq!(
+            v2("<Argument/>").unwrap_err(),
+            ContractError::ArgumentMissing
+        );
         assert_eq!(
             v2("<Argument><a/><b/></Argument>").unwrap_err(),
             ContractError::ArgumentNotSingle
@@ -212,14 +216,21 @@ mod tests {
     fn v2_without_the_inner_wrapper_and_v1_are_read() {
         let body = r#"<Execute xmlns="http://egov.bg/RegiX"><request><Operation xmlns="http://egov.bg/RegiX/SignedData">X.Y</Operation></request></Execute>"#;
         let el = parse(body.as_bytes(), Limits::default()).unwrap();
-        let Call::Execute(r) = read_call(Contract::V2, &el).unwrap() else { panic!() };
+        let Call::Execute(r) = read_call(Contract::V2, &el).unwrap() else {
+            panic!()
+        };
         assert_eq!(r.operation.as_deref(), Some("X.Y"));
         let v1 = r#"<ExecuteSynchronous xmlns="http://tempuri.org/"><request><Operation>X.Z</Operation></request></ExecuteSynchronous>"#;
         let el = parse(v1.as_bytes(), Limits::default()).unwrap();
-        let Call::Execute(r) = read_call(Contract::V1, &el).unwrap() else { panic!() };
+        let Call::Execute(r) = read_call(Contract::V1, &el).unwrap() else {
+            panic!()
+        };
         assert_eq!(r.operation.as_deref(), Some("X.Z"));
         let other = r#"<Nope xmlns="http://tempuri.org/"/>"#;
         let el = parse(other.as_bytes(), Limits::default()).unwrap();
-        assert!(matches!(read_call(Contract::V1, &el), Err(ContractError::UnknownMessage(..))));
+        assert!(matches!(
+            read_call(Contract::V1, &el),
+            Err(ContractError::UnknownMessage(..))
+        ));
     }
 }

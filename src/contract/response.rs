@@ -66,10 +66,9 @@ impl ServiceResult {
     /// The SOAP Body content answering `operation` of `contract`.
     pub fn write(&self, contract: Contract, operation: &str) -> String {
         let mut out = String::with_capacity(
-            512 + self
-                .data
-                .as_ref()
-                .map_or(0, |d| d.request.len() + d.response.as_ref().map_or(0, String::len)),
+            512 + self.data.as_ref().map_or(0, |d| {
+                d.request.len() + d.response.as_ref().map_or(0, String::len)
+            }),
         );
         out.push('<');
         out.push_str(operation);

@@ -20,7 +20,10 @@ pub fn render(contract: Contract, base_url: &str) -> String {
             include_str!("../../wsdl/RegiXEntryPointV2.wsdl"),
             &[XMLDSIG, SIGNED_DATA, V2_WRAPPERS],
         ),
-        Contract::V1 => (include_str!("../../wsdl/RegiXEntryPoint.wsdl"), &[XMLDSIG, V1]),
+        Contract::V1 => (
+            include_str!("../../wsdl/RegiXEntryPoint.wsdl"),
+            &[XMLDSIG, V1],
+        ),
     };
     let types: String = schemas.iter().map(|s| inline_schema(s)).collect();
     template
@@ -60,7 +63,9 @@ mod tests {
             assert!(!w.contains(ADDRESS_PLACEHOLDER));
             assert!(!w.contains("schemaLocation"));
             assert!(w.contains("https://gw.example:8443/RegiXEntryPoint"));
-            let types = root.child("http://schemas.xmlsoap.org/wsdl/", "types").unwrap();
+            let types = root
+                .child("http://schemas.xmlsoap.org/wsdl/", "types")
+                .unwrap();
             assert!(types.elements().count() >= 2);
         }
     }

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use regway_adapter::AdapterRequest;
 
-use crate::contract::{self, Call, Contract, ContractError, DataContainer, ServiceRequest, ServiceResult};
+use crate::contract::{
+    self, Call, Contract, ContractError, DataContainer, ServiceRequest, ServiceResult,
+};
 use crate::error::Error;
 use crate::policy::{PolicySnapshot, Thumbprints};
 use crate::routing::{Route, Routes};
@@ -91,19 +93,21 @@ impl Gateway {
 
     async fn execute(&self, req: &Request<'_>) -> Result<Response, (Error, Option<String>)> {
         // 1. Envelope.
-        let env = Envelope::parse(req.content_type, req.body, self.limits).map_err(|e| (e.into(), None))?;
+        let env = Envelope::parse(req.content_type, req.body, self.limits)
+            .map_err(|e| (e.into(), None))?;
         let relates_to = env.addressing().message_id;
         let fail = |e: Error| (e, relates_to.clone());
 
         // 2. Contract call.
         let payload = env.body_payload().map_err(|e| fail(e.into()))?;
-        let request = match contract::read_call(req.contract, payload).map_err(|e| fail(e.into()))? {
-            Call::Execute(r) => r,
-            Call::CheckResult => return Err(fail(ContractError::NoSuchCall.into())),
-            Call::Unsupported(what) => {
-                return Err(fail(ContractError::NotSupported(what.to_string()).into()))
-            }
-        };
+        let request =
+            match contract::read_call(req.contract, payload).map_err(|e| fail(e.into()))? {
+                Call::Execute(r) => r,
+                Call::CheckResult => return Err(fail(ContractError::NoSuchCall.into())),
+                Call::Unsupported(what) => {
+                    return Err(fail(ContractError::NotSupported(what.to_string()).into()))
+                }
+            };
 
         // 3. Route.
         let route = request
@@ -153,7 +157,10 @@ impl Gateway {
             Err(_) => {
                 let ms = self.adapter_timeout.as_millis();
                 return (
-                    ServiceResult::failed(&format!("The registry did not answer within {ms} ms"), 0),
+                    ServiceResult::failed(
+                        &format!("The registry did not answer within {ms} ms"),
+                        0,
+                    ),
                     "adapter.timeout",
                 );
             }
@@ -171,7 +178,10 @@ impl Gateway {
                 ),
                 "ok",
             ),
-            Err(message) => (ServiceResult::failed(&message, 0), "adapter.invalid-response"),
+            Err(message) => (
+                ServiceResult::failed(&message, 0),
+                "adapter.invalid-response",
+            ),
         }
     }
 
@@ -193,7 +203,10 @@ impl Gateway {
 
 /// The argument must be the operation's request element; it is handed on as standalone XML.
 fn check_argument(request: &ServiceRequest, route: &Route) -> Result<String, ContractError> {
-    let arg = request.argument.as_ref().ok_or(ContractError::ArgumentMissing)?;
+    let arg = request
+        .argument
+        .as_ref()
+        .ok_or(ContractError::ArgumentMissing)?;
     let expected = route.spec.request;
     if !arg.is(expected.ns, expected.local) {
         return Err(ContractError::ArgumentMismatch {
@@ -210,7 +223,13 @@ pub fn fault(version: SoapVersion, e: &Error, relates_to: Option<&str>) -> Respo
     Response {
         status: e.http_status(version),
         version,
-        body: write_fault(version, e.fault_code(), &e.to_string(), e.code(), relates_to),
+        body: write_fault(
+            version,
+            e.fault_code(),
+            &e.to_string(),
+            e.code(),
+            relates_to,
+        ),
         outcome: e.code(),
     }
 }

@@ -40,7 +40,10 @@ mod tests {
         let t = Thumbprints::of(b"not a certificate, but bytes all the same");
         assert_eq!(t.sha256.len(), 64);
         assert_eq!(t.sha1.len(), 40);
-        assert!(t.sha256.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(t
+            .sha256
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_eq!(normalize_thumbprint("AB:cd EF"), "abcdef");
     }
 }

@@ -91,7 +91,9 @@ impl PolicySnapshot {
     /// Decide whether the holder of `thumbprints` may call `operation`, in RegiX's order:
     /// certificate known, certificate active, operation granted, operation enabled.
     pub fn authorize(&self, thumbprints: &Thumbprints, operation: &str) -> Result<&Caller, Denial> {
-        let caller = self.caller(thumbprints).ok_or(Denial::CertificateNotFound)?;
+        let caller = self
+            .caller(thumbprints)
+            .ok_or(Denial::CertificateNotFound)?;
         if !caller.active {
             return Err(Denial::CertificateInactive);
         }
@@ -125,7 +127,10 @@ mod tests {
     }
 
     fn tp(s: &str) -> Thumbprints {
-        Thumbprints { sha256: s.repeat(64), sha1: s.repeat(40) }
+        Thumbprints {
+            sha256: s.repeat(64),
+            sha1: s.repeat(40),
+        }
     }
 
     #[test]
@@ -133,17 +138,44 @@ mod tests {
         let mut p = PolicySnapshot::default();
         p.add_certificate(&"A".repeat(64), &"a".repeat(40), caller(1, true));
         p.add_certificate(&"b".repeat(64), &"b".repeat(40), caller(2, false));
-        p.add_operation("op", OperationEntry { id: 5, enabled: true });
-        p.add_operation("off", OperationEntry { id: 6, enabled: false });
+        p.add_operation(
+            "op",
+            OperationEntry {
+                id: 5,
+                enabled: true,
+            },
+        );
+        p.add_operation(
+            "off",
+            OperationEntry {
+                id: 6,
+                enabled: false,
+            },
+        );
         p.grant_system(1, 5);
         p.grant_system(1, 6);
-        assert_eq!(p.authorize(&tp("c"), "op").unwrap_err(), Denial::CertificateNotFound);
-        assert_eq!(p.authorize(&tp("b"), "op").unwrap_err(), Denial::CertificateInactive);
+        assert_eq!(
+            p.authorize(&tp("c"), "op").unwrap_err(),
+            Denial::CertificateNotFound
+        );
+        assert_eq!(
+            p.authorize(&tp("b"), "op").unwrap_err(),
+            Denial::CertificateInactive
+        );
         assert_eq!(p.authorize(&tp("a"), "op").unwrap().system_id, 1);
-        assert_eq!(p.authorize(&tp("a"), "off").unwrap_err(), Denial::OperationDisabled);
-        assert_eq!(p.authorize(&tp("a"), "unknown").unwrap_err(), Denial::NotGranted);
+        assert_eq!(
+            p.authorize(&tp("a"), "off").unwrap_err(),
+            Denial::OperationDisabled
+        );
+        assert_eq!(
+            p.authorize(&tp("a"), "unknown").unwrap_err(),
+            Denial::NotGranted
+        );
         // A SHA-1-only match is enough to identify the caller.
-        let sha1_only = Thumbprints { sha256: "f".repeat(64), sha1: "a".repeat(40) };
+        let sha1_only = Thumbprints {
+            sha256: "f".repeat(64),
+            sha1: "a".repeat(40),
+        };
         assert!(p.authorize(&sha1_only, "op").is_ok());
     }
 
@@ -151,7 +183,13 @@ mod tests {
     fn consumer_grants_cover_every_system_of_the_consumer() {
         let mut p = PolicySnapshot::default();
         p.add_certificate(&"a".repeat(64), &"a".repeat(40), caller(3, true));
-        p.add_operation("op", OperationEntry { id: 5, enabled: true });
+        p.add_operation(
+            "op",
+            OperationEntry {
+                id: 5,
+                enabled: true,
+            },
+        );
         assert_eq!(p.authorize(&tp("a"), "op").unwrap_err(), Denial::NotGranted);
         p.grant_consumer(10, 5);
         assert!(p.authorize(&tp("a"), "op").is_ok());

@@ -46,14 +46,21 @@ pub async fn handle(
     req: hyper::Request<Incoming>,
 ) -> Result<Response, Infallible> {
     let Some(contract) = contract_for_path(req.uri().path()) else {
-        return Ok(plain(StatusCode::NOT_FOUND, "No regway endpoint at this address.\n"));
+        return Ok(plain(
+            StatusCode::NOT_FOUND,
+            "No regway endpoint at this address.\n",
+        ));
     };
     match *req.method() {
         Method::GET => Ok(get(&ctx, contract, &req)),
         Method::POST => Ok(post(ctx, contract, req).await),
         _ => {
-            let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "Use POST for SOAP and GET ?wsdl for the contract.\n");
-            r.headers_mut().insert("allow", HeaderValue::from_static("GET, POST"));
+            let mut r = plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Use POST for SOAP and GET ?wsdl for the contract.\n",
+            );
+            r.headers_mut()
+                .insert("allow", HeaderValue::from_static("GET, POST"));
             Ok(r)
         }
     }
@@ -72,8 +79,10 @@ fn get(ctx: &ConnectionContext, contract: Contract, req: &hyper::Request<Incomin
     }
     let base = format!("https://{}", authority(ctx, req));
     let mut r = hyper::Response::new(Full::new(Bytes::from(wsdl::render(contract, &base))));
-    r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
     r
 }
 
@@ -83,12 +92,18 @@ fn authority(ctx: &ConnectionContext, req: &hyper::Request<Incoming>) -> String 
         .uri()
         .authority()
         .map(|a| a.as_str().to_string())
-        .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_string));
+        .or_else(|| {
+            req.headers()
+                .get(HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        });
     match claimed {
         Some(h)
             if !h.is_empty()
                 && h.len() <= 255
-                && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) =>
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) =>
         {
             h
         }
@@ -99,7 +114,11 @@ fn authority(ctx: &ConnectionContext, req: &hyper::Request<Incoming>) -> String 
     }
 }
 
-async fn post(ctx: Arc<ConnectionContext>, contract: Contract, req: hyper::Request<Incoming>) -> Response {
+async fn post(
+    ctx: Arc<ConnectionContext>,
+    contract: Contract,
+    req: hyper::Request<Incoming>,
+) -> Response {
     let content_type = req
         .headers()
         .get(CONTENT_TYPE)
@@ -120,7 +139,10 @@ async fn post(ctx: Arc<ConnectionContext>, contract: Contract, req: hyper::Reque
     let work = async {
         let body = match Limited::new(req.into_body(), limit).collect().await {
             Ok(b) => b.to_bytes(),
-            Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            Err(e)
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some() =>
+            {
                 return pipeline::fault(version, &Error::BodyTooLarge(limit), None)
             }
             Err(e) => return pipeline::fault(version, &Error::BodyRead(e.to_string()), None),
@@ -144,16 +166,20 @@ async fn post(ctx: Arc<ConnectionContext>, contract: Contract, req: hyper::Reque
 fn soap(r: pipeline::Response) -> Response {
     let mut out = hyper::Response::new(Full::new(Bytes::from(r.body)));
     *out.status_mut() = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    out.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(r.version.content_type()));
+    out.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(r.version.content_type()),
+    );
     out
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
     let mut r = hyper::Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }
 
@@ -163,9 +189,18 @@ mod tests {
 
     #[test]
     fn paths_map_to_contracts_case_insensitively_and_under_prefixes() {
-        assert_eq!(contract_for_path("/RegiXEntryPointV2.svc/basic"), Some(Contract::V2));
-        assert_eq!(contract_for_path("/regixentrypointv2.svc"), Some(Contract::V2));
-        assert_eq!(contract_for_path("/RegiX/RegiXEntryPoint.svc"), Some(Contract::V1));
+        assert_eq!(
+            contract_for_path("/RegiXEntryPointV2.svc/basic"),
+            Some(Contract::V2)
+        );
+        assert_eq!(
+            contract_for_path("/regixentrypointv2.svc"),
+            Some(Contract::V2)
+        );
+        assert_eq!(
+            contract_for_path("/RegiX/RegiXEntryPoint.svc"),
+            Some(Contract::V1)
+        );
         assert_eq!(contract_for_path("/other.svc"), None);
         assert_eq!(contract_for_path("/RegiXEntryPointV2.svc/basicx"), None);
     }

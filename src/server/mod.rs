@@ -53,7 +53,12 @@ pub async fn serve(
         tokio::spawn(async move {
             let _permit = permit;
             let _ = tcp.set_nodelay(true);
-            let stream = match tokio::time::timeout(limits.handshake_timeout(), acceptor.accept(tcp)).await {
+            let stream = match tokio::time::timeout(
+                limits.handshake_timeout(),
+                acceptor.accept(tcp),
+            )
+            .await
+            {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => {
                     tracing::info!(%remote, error = %e, "TLS handshake refused");
@@ -80,7 +85,8 @@ pub async fn serve(
                 local,
                 limits,
             });
-            let service = hyper::service::service_fn(move |req| http::handle(Arc::clone(&ctx), req));
+            let service =
+                hyper::service::service_fn(move |req| http::handle(Arc::clone(&ctx), req));
             let mut builder = auto::Builder::new(TokioExecutor::new());
             builder
                 .http1()

@@ -85,10 +85,11 @@ pub fn server_config(config: &ServerConfig) -> Result<Arc<rustls::ServerConfig>,
     for path in &config.crl {
         crls.extend(load_crls(path)?);
     }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
-        .with_crls(crls)
-        .build()
-        .map_err(|e| TlsError::Verifier(e.to_string()))?;
+    let verifier =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+            .with_crls(crls)
+            .build()
+            .map_err(|e| TlsError::Verifier(e.to_string()))?;
     let chain = load_certs(&config.cert)?;
     let key = PrivateKeyDer::from_pem_file(&config.key).map_err(|e| read_err(&config.key, e))?;
     let mut tls = rustls::ServerConfig::builder_with_provider(provider)

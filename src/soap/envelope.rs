@@ -87,7 +87,11 @@ pub struct Envelope {
 
 impl Envelope {
     /// Parse a request body sent with the given Content-Type.
-    pub fn parse(content_type: &str, body: &[u8], limits: Limits) -> Result<Envelope, EnvelopeError> {
+    pub fn parse(
+        content_type: &str,
+        body: &[u8],
+        limits: Limits,
+    ) -> Result<Envelope, EnvelopeError> {
         let version = SoapVersion::from_content_type(content_type)
             .ok_or_else(|| SoapError::MediaType(content_type.to_string()))?;
         let root = xml::parse(body, limits)?;
@@ -119,7 +123,11 @@ impl Envelope {
         let Some(header) = self.header() else {
             return Addressing::default();
         };
-        let text = |local| header.child(WSA_NS, local).map(|e| e.text().trim().to_string());
+        let text = |local| {
+            header
+                .child(WSA_NS, local)
+                .map(|e| e.text().trim().to_string())
+        };
         Addressing {
             action: text("Action"),
             message_id: text("MessageID"),
@@ -139,7 +147,10 @@ impl Envelope {
                 Some("1") | Some("true")
             );
             if must && h.ns != WSA_NS {
-                return Err(SoapError::MustUnderstand(format!("{{{}}}{}", h.ns, h.local)));
+                return Err(SoapError::MustUnderstand(format!(
+                    "{{{}}}{}",
+                    h.ns, h.local
+                )));
             }
         }
         Ok(())
@@ -199,9 +210,14 @@ mod tests {
     fn detects_version_and_checks_it_against_the_envelope() {
         let e11 = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x/></s:Body></s:Envelope>"#;
         let e12 = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><x/></s:Body></s:Envelope>"#;
-        assert_eq!(parse("text/xml; charset=utf-8", e11).unwrap().version, SoapVersion::V11);
         assert_eq!(
-            parse(r#"application/soap+xml; charset=utf-8; action="a""#, e12).unwrap().version,
+            parse("text/xml; charset=utf-8", e11).unwrap().version,
+            SoapVersion::V11
+        );
+        assert_eq!(
+            parse(r#"application/soap+xml; charset=utf-8; action="a""#, e12)
+                .unwrap()
+                .version,
             SoapVersion::V12
         );
         assert_eq!(
@@ -230,6 +246,12 @@ mod tests {
             EnvelopeError::Soap(SoapError::MustUnderstand("{urn:w}Security".into()))
         );
         let empty = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body> </s:Body></s:Envelope>"#;
-        assert_eq!(parse("text/xml", empty).unwrap().body_payload().unwrap_err(), SoapError::NoBody);
+        assert_eq!(
+            parse("text/xml", empty)
+                .unwrap()
+                .body_payload()
+                .unwrap_err(),
+            SoapError::NoBody
+        );
     }
 }

@@ -83,15 +83,25 @@ mod tests {
     #[test]
     fn faults_are_well_formed_in_both_versions() {
         for v in [SoapVersion::V11, SoapVersion::V12] {
-            let f = write_fault(v, FaultCode::Sender, "a <b> & c", "xml.dtd", Some("urn:uuid:1"));
+            let f = write_fault(
+                v,
+                FaultCode::Sender,
+                "a <b> & c",
+                "xml.dtd",
+                Some("urn:uuid:1"),
+            );
             let root = parse(f.as_bytes(), Limits::default()).unwrap();
             assert!(root.is(v.envelope_ns(), "Envelope"));
             assert!(f.contains("a &lt;b&gt; &amp; c"));
             assert!(f.contains(">xml.dtd</rg:Code>"));
         }
-        assert!(write_fault(SoapVersion::V11, FaultCode::Sender, "r", "c", None)
-            .contains("<faultcode>s:Client</faultcode>"));
-        assert!(write_fault(SoapVersion::V12, FaultCode::Receiver, "r", "c", None)
-            .contains("<s:Value>s:Receiver</s:Value>"));
+        assert!(
+            write_fault(SoapVersion::V11, FaultCode::Sender, "r", "c", None)
+                .contains("<faultcode>s:Client</faultcode>")
+        );
+        assert!(
+            write_fault(SoapVersion::V12, FaultCode::Receiver, "r", "c", None)
+                .contains("<s:Value>s:Receiver</s:Value>")
+        );
     }
 }

@@ -361,15 +361,11 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 close(&mut stack, &mut root, el);
             }
             Event::Text(t) => {
-                let text = t
-                    .decode()
-                    .map_err(|e| XmlError::Malformed(e.to_string()))?;
+                let text = t.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
                 push_text(&mut stack, &text)?;
             }
             Event::CData(t) => {
-                let text = t
-                    .decode()
-                    .map_err(|e| XmlError::Malformed(e.to_string()))?;
+                let text = t.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
                 push_text(&mut stack, &text)?;
             }
             Event::GeneralRef(r) => {
@@ -379,9 +375,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 {
                     Some(c) => c,
                     None => {
-                        let name = r
-                            .decode()
-                            .map_err(|e| XmlError::Malformed(e.to_string()))?;
+                        let name = r.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
                         predefined_entity(&name)
                             .ok_or_else(|| XmlError::UndefinedEntity(name.into_owned()))?
                     }
@@ -397,7 +391,9 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError::Malformed("unexpected end of document".to_string()));
+        return Err(XmlError::Malformed(
+            "unexpected end of document".to_string(),
+        ));
     }
     root.ok_or(XmlError::Empty)
 }
@@ -444,16 +440,15 @@ fn open_element(start: &BytesStart<'_>, parent: &Arc<Scope>) -> Result<Element, 
     for attr in start.attributes() {
         let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
         let key = utf8(attr.key.as_ref())?.to_string();
-        let value = attr
-            .unescape_value()
-            .map_err(|e| match e {
-                quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(
-                    _,
-                    name,
-                )) => XmlError::UndefinedEntity(name),
-                other => XmlError::Malformed(other.to_string()),
-            })?
-            .into_owned();
+        let value =
+            attr.unescape_value()
+                .map_err(|e| match e {
+                    quick_xml::Error::Escape(
+                        quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
+                    ) => XmlError::UndefinedEntity(name),
+                    other => XmlError::Malformed(other.to_string()),
+                })?
+                .into_owned();
         if key == "xmlns" {
             decls.push(NsDecl {
                 prefix: String::new(),
@@ -530,8 +525,9 @@ mod tests {
 
     #[test]
     fn resolves_namespaces_and_reads_text() {
-        let root = p(r#"<a:R xmlns:a="urn:a" xmlns="urn:d"><C x="1">t&amp;&#65;<![CDATA[<]]></C></a:R>"#)
-            .unwrap();
+        let root =
+            p(r#"<a:R xmlns:a="urn:a" xmlns="urn:d"><C x="1">t&amp;&#65;<![CDATA[<]]></C></a:R>"#)
+                .unwrap();
         assert!(root.is("urn:a", "R"));
         let c = root.child("urn:d", "C").unwrap();
         assert_eq!(c.text(), "t&A<");
@@ -567,7 +563,10 @@ mod tests {
         assert!(matches!(p("<a><b></a>"), Err(XmlError::Malformed(_))));
         assert!(matches!(p("<a>"), Err(XmlError::Malformed(_))));
         assert!(matches!(p("<a/><b/>"), Err(XmlError::Malformed(_))));
-        assert_eq!(p("<x:a/>").unwrap_err(), XmlError::UnboundPrefix("x".into()));
+        assert_eq!(
+            p("<x:a/>").unwrap_err(),
+            XmlError::UnboundPrefix("x".into())
+        );
         assert_eq!(p("").unwrap_err(), XmlError::Empty);
         assert_eq!(
             p(r#"<?xml version="1.0" encoding="utf-16"?><a/>"#).unwrap_err(),

@@ -166,7 +166,11 @@ impl Store {
     }
 
     /// Activate or deactivate a certificate by either thumbprint.
-    pub async fn set_certificate_active(&self, thumbprint: &str, active: bool) -> Result<(), StoreError> {
+    pub async fn set_certificate_active(
+        &self,
+        thumbprint: &str,
+        active: bool,
+    ) -> Result<(), StoreError> {
         let t = normalize_thumbprint(thumbprint);
         let done = sqlx::query("UPDATE certificates SET active = ? WHERE sha256 = ? OR sha1 = ?")
             .bind(active)
@@ -234,22 +238,30 @@ impl Store {
     /// Grant one system the right to call an operation.
     pub async fn grant_system(&self, system_id: i64, operation: &str) -> Result<(), StoreError> {
         let op = self.operation_id(operation).await?;
-        sqlx::query("INSERT OR IGNORE INTO operation_grants (system_id, operation_id) VALUES (?, ?)")
-            .bind(system_id)
-            .bind(op)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO operation_grants (system_id, operation_id) VALUES (?, ?)",
+        )
+        .bind(system_id)
+        .bind(op)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     /// Grant every system of a consumer the right to call an operation.
-    pub async fn grant_consumer(&self, consumer_id: i64, operation: &str) -> Result<(), StoreError> {
+    pub async fn grant_consumer(
+        &self,
+        consumer_id: i64,
+        operation: &str,
+    ) -> Result<(), StoreError> {
         let op = self.operation_id(operation).await?;
-        sqlx::query("INSERT OR IGNORE INTO operation_grants (consumer_id, operation_id) VALUES (?, ?)")
-            .bind(consumer_id)
-            .bind(op)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO operation_grants (consumer_id, operation_id) VALUES (?, ?)",
+        )
+        .bind(consumer_id)
+        .bind(op)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

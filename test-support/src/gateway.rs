@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use regway_adapter::Adapter;
 use regway::routing::Routes;
+use regway_adapter::Adapter;
 
 use regway::config::{AdaptersConfig, Config, LimitsConfig, ServerConfig};
 use regway::runtime::{self, Running};
@@ -102,7 +102,13 @@ impl TestGateway {
 
     /// A new HTTP/1.1 connection presenting `identity` (or no certificate).
     pub async fn connect(&self, identity: Option<&Identity>) -> anyhow::Result<Connection> {
-        Connection::open(self.addr, &self.pki.ca.cert_pem, identity, HttpVersion::Http1).await
+        Connection::open(
+            self.addr,
+            &self.pki.ca.cert_pem,
+            identity,
+            HttpVersion::Http1,
+        )
+        .await
     }
 
     /// A new connection as the granted consumer.
@@ -131,7 +137,10 @@ async fn seed(config: &Config, pki: &TestPki, routes: &Routes) {
     let granted = store.add_consumer("Granted", None).await.expect("consumer");
     let system = store.add_system(granted, "system").await.expect("system");
     for cert in [&pki.granted, &pki.inactive, &pki.revoked, &pki.expired] {
-        store.add_certificate(system, &cert.der).await.expect("certificate");
+        store
+            .add_certificate(system, &cert.der)
+            .await
+            .expect("certificate");
     }
     for (op, _) in routes.operations() {
         store.grant_system(system, op).await.expect("grant");
@@ -141,7 +150,10 @@ async fn seed(config: &Config, pki: &TestPki, routes: &Routes) {
         .set_certificate_active(&inactive.sha256, false)
         .await
         .expect("deactivate");
-    let ungranted = store.add_consumer("Ungranted", None).await.expect("consumer");
+    let ungranted = store
+        .add_consumer("Ungranted", None)
+        .await
+        .expect("consumer");
     let system = store.add_system(ungranted, "system").await.expect("system");
     store
         .add_certificate(system, &pki.ungranted.der)

@@ -30,7 +30,10 @@ impl TestPki {
     pub fn new() -> TestPki {
         let ca = Ca::generate("regway test CA", "regway tests", 30).expect("CA");
         let foreign_ca = Ca::generate("foreign CA", "elsewhere", 30).expect("foreign CA");
-        let client = |cn: &str| ca.issue_client(cn, "regway tests", 30).expect("client certificate");
+        let client = |cn: &str| {
+            ca.issue_client(cn, "regway tests", 30)
+                .expect("client certificate")
+        };
         let revoked = client("revoked.test");
         let crl_pem = ca.crl(&[&revoked.serial], 30).expect("CRL");
         TestPki {
@@ -41,7 +44,9 @@ impl TestPki {
             ungranted: client("ungranted.test"),
             inactive: client("inactive.test"),
             unregistered: client("unregistered.test"),
-            expired: ca.issue_expired_client("expired.test", 2).expect("expired certificate"),
+            expired: ca
+                .issue_expired_client("expired.test", 2)
+                .expect("expired certificate"),
             foreign: foreign_ca
                 .issue_client("foreign.test", "elsewhere", 30)
                 .expect("foreign certificate"),

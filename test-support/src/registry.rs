@@ -12,8 +12,14 @@ const NS: &str = "urn:regway:test:slow";
 
 const OPERATIONS: &[OperationSpec] = &[OperationSpec {
     name: SLOW_ECHO,
-    request: QName { ns: NS, local: "EchoRequest" },
-    response: QName { ns: NS, local: "EchoResponse" },
+    request: QName {
+        ns: NS,
+        local: "EchoRequest",
+    },
+    response: QName {
+        ns: NS,
+        local: "EchoResponse",
+    },
     response_type: "EchoResponseType",
 }];
 
@@ -42,7 +48,10 @@ impl Adapter for SlowRegistry {
         let text = regway_adapter::xml::child_text(
             request.argument,
             OPERATIONS[0].request,
-            QName { ns: NS, local: "Text" },
+            QName {
+                ns: NS,
+                local: "Text",
+            },
         )?
         .unwrap_or_default();
         Ok(format!(

@@ -1,9 +1,12 @@
 //! Request messages as RegiX clients send them.
 
 /// The demo operations.
-pub const PERSON_DATA_SEARCH: &str = "TechnoLogica.RegiX.GraoNBDAdapter.APIService.INBDAPI.PersonDataSearch";
-pub const VALID_PERSON_SEARCH: &str = "TechnoLogica.RegiX.GraoNBDAdapter.APIService.INBDAPI.ValidPersonSearch";
-pub const GET_VALID_UIC_INFO: &str = "TechnoLogica.RegiX.AVTRAdapter.APIService.ITRAPI.GetValidUICInfo";
+pub const PERSON_DATA_SEARCH: &str =
+    "TechnoLogica.RegiX.GraoNBDAdapter.APIService.INBDAPI.PersonDataSearch";
+pub const VALID_PERSON_SEARCH: &str =
+    "TechnoLogica.RegiX.GraoNBDAdapter.APIService.INBDAPI.ValidPersonSearch";
+pub const GET_VALID_UIC_INFO: &str =
+    "TechnoLogica.RegiX.AVTRAdapter.APIService.ITRAPI.GetValidUICInfo";
 
 /// The endpoint paths.
 pub const V2_BASIC: &str = "/RegiXEntryPointV2.svc/basic";
@@ -15,7 +18,9 @@ pub const V2_EXECUTE_ACTION: &str = "http://egov.bg/RegiX/IRegiXEntryPointV2/Exe
 
 /// `PersonDataRequest` for an EGN.
 pub fn person_data_request(egn: &str) -> String {
-    format!(r#"<PersonDataRequest xmlns="http://egov.bg/RegiX/GRAO/NBD/PersonDataRequest"><EGN>{egn}</EGN></PersonDataRequest>"#)
+    format!(
+        r#"<PersonDataRequest xmlns="http://egov.bg/RegiX/GRAO/NBD/PersonDataRequest"><EGN>{egn}</EGN></PersonDataRequest>"#
+    )
 }
 
 /// `ServiceRequestData` members, V2 (SignedData namespace), as a well-behaved client writes them.

@@ -10,7 +10,12 @@ async fn v2_soap11_execute_answers_in_regix_shape() {
     let gw = TestGateway::start().await;
     let mut c = gw.connect_granted().await;
     let reply = c
-        .post(soap::V2_BASIC, soap::SOAP11, Some(soap::V2_EXECUTE_ACTION), person_data_soap11())
+        .post(
+            soap::V2_BASIC,
+            soap::SOAP11,
+            Some(soap::V2_EXECUTE_ACTION),
+            person_data_soap11(),
+        )
         .await
         .unwrap();
     assert_eq!(reply.status, 200);
@@ -29,13 +34,25 @@ async fn v2_soap12_with_ws_addressing_relates_the_answer_to_the_message() {
             known_egn()
         ),
     );
-    let body = soap::v2_soap12(&members, "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e", "https://localhost/RegiXEntryPointV2.svc");
+    let body = soap::v2_soap12(
+        &members,
+        "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+        "https://localhost/RegiXEntryPointV2.svc",
+    );
     let reply = c
-        .post(soap::V2_WS, &soap::soap12_content_type(soap::V2_EXECUTE_ACTION), None, body)
+        .post(
+            soap::V2_WS,
+            &soap::soap12_content_type(soap::V2_EXECUTE_ACTION),
+            None,
+            body,
+        )
         .await
         .unwrap();
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.headers["content-type"], "application/soap+xml; charset=utf-8");
+    assert_eq!(
+        reply.headers["content-type"],
+        "application/soap+xml; charset=utf-8"
+    );
     insta::assert_snapshot!("v2_soap12_valid_person", reply.body);
 }
 
@@ -48,8 +65,14 @@ async fn v1_execute_synchronous_answers_in_tempuri() {
         .into_iter()
         .next()
         .unwrap();
-    let arg = format!(r#"<ValidUICRequest xmlns="http://egov.bg/RegiX/AV/TR/ValidUICRequest"><UIC>{uic}</UIC></ValidUICRequest>"#);
-    let body = soap::v1_soap12(soap::GET_VALID_UIC_INFO, &arg, "urn:uuid:6b29fc40-ca47-1067-b31d-00dd010662da");
+    let arg = format!(
+        r#"<ValidUICRequest xmlns="http://egov.bg/RegiX/AV/TR/ValidUICRequest"><UIC>{uic}</UIC></ValidUICRequest>"#
+    );
+    let body = soap::v1_soap12(
+        soap::GET_VALID_UIC_INFO,
+        &arg,
+        "urn:uuid:6b29fc40-ca47-1067-b31d-00dd010662da",
+    );
     let reply = c
         .post(
             soap::V1,
@@ -71,9 +94,15 @@ async fn http2_is_served_too() {
         .await
         .unwrap();
     for _ in 0..3 {
-        let reply = c.post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11()).await.unwrap();
+        let reply = c
+            .post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11())
+            .await
+            .unwrap();
         assert_eq!(reply.status, 200);
-        assert_eq!(between(&reply.body, "<HasError>", "</HasError>"), Some("false"));
+        assert_eq!(
+            between(&reply.body, "<HasError>", "</HasError>"),
+            Some("false")
+        );
     }
 }
 
@@ -106,9 +135,15 @@ async fn lenient_requests_from_real_clients_are_accepted() {
         known_egn(),
         soap::PERSON_DATA_SEARCH
     );
-    let reply = c.post(soap::V2_BASIC, soap::SOAP11, None, body).await.unwrap();
+    let reply = c
+        .post(soap::V2_BASIC, soap::SOAP11, None, body)
+        .await
+        .unwrap();
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(between(&reply.body, "<HasError>", "</HasError>"), Some("false"));
+    assert_eq!(
+        between(&reply.body, "<HasError>", "</HasError>"),
+        Some("false")
+    );
     // The echoed argument declares the namespace it inherited from the envelope.
     assert!(reply.body.contains(&format!(
         r#"<Request id="request"><p:PersonDataRequest xmlns:p="http://egov.bg/RegiX/GRAO/NBD/PersonDataRequest"><p:EGN>{}</p:EGN></p:PersonDataRequest></Request>"#,
@@ -123,8 +158,19 @@ async fn lenient_requests_from_real_clients_are_accepted() {
 async fn unknown_person_is_an_empty_response() {
     let gw = TestGateway::start().await;
     let mut c = gw.connect_granted().await;
-    let body = soap::v2_soap11(&soap::v2_members(soap::PERSON_DATA_SEARCH, &soap::person_data_request("0000000000")));
-    let reply = c.post(soap::V2_BASIC, soap::SOAP11, None, body).await.unwrap();
-    assert_eq!(between(&reply.body, "<HasError>", "</HasError>"), Some("false"));
-    assert!(reply.body.contains("<Response id=\"response\"><PersonDataResponse"));
+    let body = soap::v2_soap11(&soap::v2_members(
+        soap::PERSON_DATA_SEARCH,
+        &soap::person_data_request("0000000000"),
+    ));
+    let reply = c
+        .post(soap::V2_BASIC, soap::SOAP11, None, body)
+        .await
+        .unwrap();
+    assert_eq!(
+        between(&reply.body, "<HasError>", "</HasError>"),
+        Some("false")
+    );
+    assert!(reply
+        .body
+        .contains("<Response id=\"response\"><PersonDataResponse"));
 }

@@ -10,44 +10,76 @@ use crate::{between, fault_code, fault_string, in_band_error, person_data_soap11
 /// A good call still succeeds: the refusal before it left the gateway serving.
 async fn still_serving(gw: &TestGateway) {
     let mut c = gw.connect_granted().await;
-    let reply = c.post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11()).await.unwrap();
-    assert_eq!(between(&reply.body, "<HasError>", "</HasError>"), Some("false"));
+    let reply = c
+        .post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11())
+        .await
+        .unwrap();
+    assert_eq!(
+        between(&reply.body, "<HasError>", "</HasError>"),
+        Some("false")
+    );
 }
 
 async fn call_as(gw: &TestGateway, id: &Identity, body: String) -> regway_test_support::Reply {
     let mut c = gw.connect(Some(id)).await.expect("TLS accepted");
-    c.post(soap::V2_BASIC, soap::SOAP11, None, body).await.expect("answer")
+    c.post(soap::V2_BASIC, soap::SOAP11, None, body)
+        .await
+        .expect("answer")
 }
 
 /// The refusal RegiX gives in-band: not ready, error text, no call id, nil data.
 fn assert_refused(body: &str, text: &str) {
     assert_eq!(in_band_error(body), Some(text), "{body}");
     assert_eq!(between(body, "<IsReady>", "</IsReady>"), Some("false"));
-    assert_eq!(between(body, "<ServiceCallID>", "</ServiceCallID>"), Some("0"));
+    assert_eq!(
+        between(body, "<ServiceCallID>", "</ServiceCallID>"),
+        Some("0")
+    );
     assert!(body.contains(r#"<Data xsi:nil="true"/>"#));
 }
 
 #[tokio::test]
 async fn unknown_certificate_is_refused_in_band() {
     let gw = TestGateway::start().await;
-    let reply = call_as(&gw, &TestPki::identity(&gw.pki.unregistered), person_data_soap11()).await;
+    let reply = call_as(
+        &gw,
+        &TestPki::identity(&gw.pki.unregistered),
+        person_data_soap11(),
+    )
+    .await;
     assert_eq!(reply.status, 200);
-    assert_refused(&reply.body, "Access denied! ConsumerCertificate is not found.");
+    assert_refused(
+        &reply.body,
+        "Access denied! ConsumerCertificate is not found.",
+    );
     still_serving(&gw).await;
 }
 
 #[tokio::test]
 async fn inactive_certificate_is_refused_in_band() {
     let gw = TestGateway::start().await;
-    let reply = call_as(&gw, &TestPki::identity(&gw.pki.inactive), person_data_soap11()).await;
-    assert_refused(&reply.body, "Access denied! ConsumerCertificate is not active");
+    let reply = call_as(
+        &gw,
+        &TestPki::identity(&gw.pki.inactive),
+        person_data_soap11(),
+    )
+    .await;
+    assert_refused(
+        &reply.body,
+        "Access denied! ConsumerCertificate is not active",
+    );
     still_serving(&gw).await;
 }
 
 #[tokio::test]
 async fn operation_not_granted_is_refused_in_band() {
     let gw = TestGateway::start().await;
-    let reply = call_as(&gw, &TestPki::identity(&gw.pki.ungranted), person_data_soap11()).await;
+    let reply = call_as(
+        &gw,
+        &TestPki::identity(&gw.pki.ungranted),
+        person_data_soap11(),
+    )
+    .await;
     assert_refused(&reply.body, "Access denied!");
     still_serving(&gw).await;
 }
@@ -95,7 +127,10 @@ async fn unknown_operation_is_regix_fault() {
 async fn handshake_refused(gw: &TestGateway, identity: Option<&Identity>) -> bool {
     match gw.connect(identity).await {
         Err(_) => true,
-        Ok(mut c) => c.post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11()).await.is_err(),
+        Ok(mut c) => c
+            .post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11())
+            .await
+            .is_err(),
     }
 }
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use regway_test_support::{soap, TestGateway};
 
-use regway_pyenv as pyenv;
 use crate::{known_egn, person_data_soap11};
+use regway_pyenv as pyenv;
 
 fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,7 +36,11 @@ async fn zeep_loads_the_wsdls_and_calls_execute_over_mtls() {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "zeep failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "zeep failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let expected_first = regway_demo_population::PopulationRegister::new()
         .person(&egn)
@@ -52,7 +56,10 @@ async fn zeep_loads_the_wsdls_and_calls_execute_over_mtls() {
         assert_eq!(r["IsReady"], true, "{port}: {r}");
         assert_eq!(r["HasError"], false, "{port}: {r}");
         assert_eq!(r["Error"], serde_json::Value::Null, "{port}: {r}");
-        assert_eq!(r["ResponseRoot"], "{http://egov.bg/RegiX/GRAO/NBD/PersonDataResponse}PersonDataResponse");
+        assert_eq!(
+            r["ResponseRoot"],
+            "{http://egov.bg/RegiX/GRAO/NBD/PersonDataResponse}PersonDataResponse"
+        );
         assert_eq!(r["EGN"], egn.as_str(), "{port}: {r}");
         assert_eq!(r["EchoedEGN"], egn.as_str(), "{port}: {r}");
         assert_eq!(r["FirstName"], expected_first.as_str(), "{port}: {r}");
@@ -80,20 +87,60 @@ async fn responses_validate_against_the_upstream_regix_schemas() {
     egns.push("0000000000".to_string());
     for egn in &egns {
         let arg = soap::person_data_request(egn);
-        let r = c.post(soap::V2_BASIC, soap::SOAP11, None, soap::v2_soap11(&soap::v2_members(soap::PERSON_DATA_SEARCH, &arg))).await.unwrap();
+        let r = c
+            .post(
+                soap::V2_BASIC,
+                soap::SOAP11,
+                None,
+                soap::v2_soap11(&soap::v2_members(soap::PERSON_DATA_SEARCH, &arg)),
+            )
+            .await
+            .unwrap();
         person_data.push(response_element(&r.body));
-        let arg = format!(r#"<ValidPersonRequest xmlns="http://egov.bg/RegiX/GRAO/NBD/ValidPersonRequest"><EGN>{egn}</EGN></ValidPersonRequest>"#);
-        let r = c.post(soap::V2_BASIC, soap::SOAP11, None, soap::v2_soap11(&soap::v2_members(soap::VALID_PERSON_SEARCH, &arg))).await.unwrap();
+        let arg = format!(
+            r#"<ValidPersonRequest xmlns="http://egov.bg/RegiX/GRAO/NBD/ValidPersonRequest"><EGN>{egn}</EGN></ValidPersonRequest>"#
+        );
+        let r = c
+            .post(
+                soap::V2_BASIC,
+                soap::SOAP11,
+                None,
+                soap::v2_soap11(&soap::v2_members(soap::VALID_PERSON_SEARCH, &arg)),
+            )
+            .await
+            .unwrap();
         valid_person.push(response_element(&r.body));
     }
     for uic in companies.sample_uics(5) {
-        let arg = format!(r#"<ValidUICRequest xmlns="http://egov.bg/RegiX/AV/TR/ValidUICRequest"><UIC>{uic}</UIC></ValidUICRequest>"#);
-        let r = c.post(soap::V2_BASIC, soap::SOAP11, None, soap::v2_soap11(&soap::v2_members(soap::GET_VALID_UIC_INFO, &arg))).await.unwrap();
+        let arg = format!(
+            r#"<ValidUICRequest xmlns="http://egov.bg/RegiX/AV/TR/ValidUICRequest"><UIC>{uic}</UIC></ValidUICRequest>"#
+        );
+        let r = c
+            .post(
+                soap::V2_BASIC,
+                soap::SOAP11,
+                None,
+                soap::v2_soap11(&soap::v2_members(soap::GET_VALID_UIC_INFO, &arg)),
+            )
+            .await
+            .unwrap();
         valid_uic.push(response_element(&r.body));
     }
-    pyenv::validate(&upstream_xsd("RegiX.GraoNBDAdapter/PersonDataResponse.xsd"), &person_data).unwrap();
-    pyenv::validate(&upstream_xsd("RegiX.GraoNBDAdapter/ValidPersonResponse.xsd"), &valid_person).unwrap();
-    pyenv::validate(&upstream_xsd("RegiX.AVTRAdapter/TR_ValidUICResponse.xsd"), &valid_uic).unwrap();
+    pyenv::validate(
+        &upstream_xsd("RegiX.GraoNBDAdapter/PersonDataResponse.xsd"),
+        &person_data,
+    )
+    .unwrap();
+    pyenv::validate(
+        &upstream_xsd("RegiX.GraoNBDAdapter/ValidPersonResponse.xsd"),
+        &valid_person,
+    )
+    .unwrap();
+    pyenv::validate(
+        &upstream_xsd("RegiX.AVTRAdapter/TR_ValidUICResponse.xsd"),
+        &valid_uic,
+    )
+    .unwrap();
 }
 
 /// The whole `ServiceResultData` (success and refusal) validates against regway's published
@@ -102,12 +149,22 @@ async fn responses_validate_against_the_upstream_regix_schemas() {
 async fn service_result_data_validates_against_regways_contract_schema() {
     let gw = TestGateway::start().await;
     let mut ok = gw.connect_granted().await;
-    let success = ok.post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11()).await.unwrap().body;
+    let success = ok
+        .post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11())
+        .await
+        .unwrap()
+        .body;
     let mut denied = gw
-        .connect(Some(&regway_test_support::TestPki::identity(&gw.pki.ungranted)))
+        .connect(Some(&regway_test_support::TestPki::identity(
+            &gw.pki.ungranted,
+        )))
         .await
         .unwrap();
-    let refusal = denied.post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11()).await.unwrap().body;
+    let refusal = denied
+        .post(soap::V2_BASIC, soap::SOAP11, None, person_data_soap11())
+        .await
+        .unwrap()
+        .body;
     let docs: Vec<String> = [success, refusal]
         .iter()
         .map(|b| {

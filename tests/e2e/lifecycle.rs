@@ -12,7 +12,9 @@ use crate::between;
 #[tokio::test]
 async fn shutdown_drains_in_flight_requests_then_refuses_connections() {
     let options = GatewayOptions {
-        extra: vec![Arc::new(SlowRegistry { delay: Duration::from_millis(1500) })],
+        extra: vec![Arc::new(SlowRegistry {
+            delay: Duration::from_millis(1500),
+        })],
         ..GatewayOptions::default()
     };
     let gw = TestGateway::start_with(options).await;
@@ -26,10 +28,19 @@ async fn shutdown_drains_in_flight_requests_then_refuses_connections() {
     let ca = gw.pki.ca.cert_pem.clone();
     let id = regway_test_support::TestPki::identity(&gw.pki.granted);
     gw.shutdown().await;
-    let reply = in_flight.await.unwrap().expect("the in-flight request completes");
+    let reply = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request completes");
     assert_eq!(reply.status, 200);
-    assert!(reply.body.contains("<Text>still here</Text>"), "{}", reply.body);
-    assert!(Connection::open(addr, &ca, Some(&id), HttpVersion::Http1).await.is_err());
+    assert!(
+        reply.body.contains("<Text>still here</Text>"),
+        "{}",
+        reply.body
+    );
+    assert!(Connection::open(addr, &ca, Some(&id), HttpVersion::Http1)
+        .await
+        .is_err());
 }
 
 /// The real binary: `quickstart --no-serve` creates a data directory, `serve` runs it, the
@@ -38,15 +49,29 @@ async fn shutdown_drains_in_flight_requests_then_refuses_connections() {
 async fn binary_quickstart_serve_and_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let listen = format!("127.0.0.1:{port}");
     let bin = env!("CARGO_BIN_EXE_regway");
     let out = std::process::Command::new(bin)
-        .args(["quickstart", "--no-serve", "--listen", &listen, "--data-dir"])
+        .args([
+            "quickstart",
+            "--no-serve",
+            "--listen",
+            &listen,
+            "--data-dir",
+        ])
         .arg(&data)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(printed.contains("curl --cacert"), "{printed}");
     assert!(data.join("regway.sqlite").exists());
@@ -67,24 +92,51 @@ async fn binary_quickstart_serve_and_sigterm() {
     let request = std::fs::read_to_string(data.join("samples/PersonDataSearch.xml")).unwrap();
     let mut conn = None;
     for _ in 0..100 {
-        if let Ok(c) = Connection::open(listen.parse().unwrap(), &ca, Some(&id), HttpVersion::Http1).await {
+        if let Ok(c) =
+            Connection::open(listen.parse().unwrap(), &ca, Some(&id), HttpVersion::Http1).await
+        {
             conn = Some(c);
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut conn = conn.expect("the gateway accepts connections");
-    let reply = conn.post(soap::V2_BASIC, soap::SOAP11, Some(soap::V2_EXECUTE_ACTION), request).await.unwrap();
-    assert_eq!(between(&reply.body, "<HasError>", "</HasError>"), Some("false"), "{}", reply.body);
+    let reply = conn
+        .post(
+            soap::V2_BASIC,
+            soap::SOAP11,
+            Some(soap::V2_EXECUTE_ACTION),
+            request,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        between(&reply.body, "<HasError>", "</HasError>"),
+        Some("false"),
+        "{}",
+        reply.body
+    );
 
     let pid = child.id().expect("pid") as i32;
     // SIGTERM, as a service manager sends it.
-    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(20), child.wait()).await.expect("exits").unwrap();
+    let exit = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits")
+        .unwrap();
     assert!(exit.success(), "{exit:?}");
     let mut log = String::new();
     use tokio::io::AsyncReadExt;
-    child.stderr.take().unwrap().read_to_string(&mut log).await.unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .await
+        .unwrap();
     assert!(log.contains("regway stopped"), "{log}");
 }

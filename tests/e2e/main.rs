@@ -46,5 +46,9 @@ pub fn fault_string(body: &str) -> Option<&str> {
 
 /// The regway error code in a fault's detail.
 pub fn fault_code(body: &str) -> Option<&str> {
-    between(body, r#"<rg:Code xmlns:rg="urn:regway:fault">"#, "</rg:Code>")
+    between(
+        body,
+        r#"<rg:Code xmlns:rg="urn:regway:fault">"#,
+        "</rg:Code>",
+    )
 }

@@ -16,9 +16,18 @@ async fn wsdl_and_single_wsdl_are_served_for_each_contract_at_the_callers_addres
             let reply = c.get(&format!("{path}{query}")).await.unwrap();
             assert_eq!(reply.status, 200);
             assert_eq!(reply.headers["content-type"], "text/xml; charset=utf-8");
-            assert!(reply.body.contains(&format!(r#"<wsdl:service name="{service}">"#)));
-            assert!(reply.body.contains(&format!("https://localhost:{port}/{service}.svc")), "{}", reply.body);
-            regway::soap::xml::parse(reply.body.as_bytes(), Default::default()).expect("well-formed");
+            assert!(reply
+                .body
+                .contains(&format!(r#"<wsdl:service name="{service}">"#)));
+            assert!(
+                reply
+                    .body
+                    .contains(&format!("https://localhost:{port}/{service}.svc")),
+                "{}",
+                reply.body
+            );
+            regway::soap::xml::parse(reply.body.as_bytes(), Default::default())
+                .expect("well-formed");
         }
     }
     let reply = c.get("/nothing-here").await.unwrap();
