@@ -77,6 +77,19 @@ pub fn tls_config(
     Ok(Arc::new(config))
 }
 
+/// A TLS connection to `addr` (server name `localhost`), for tests that speak raw bytes.
+pub async fn tls_stream(
+    addr: SocketAddr,
+    config: Arc<rustls::ClientConfig>,
+) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let tcp = TcpStream::connect(addr).await.context("TCP connect")?;
+    tcp.set_nodelay(true)?;
+    TlsConnector::from(config)
+        .connect(ServerName::try_from("localhost")?, tcp)
+        .await
+        .context("TLS handshake")
+}
+
 impl Connection {
     /// Connect to `addr` (server name `localhost`) and complete the TLS handshake.
     pub async fn open(
@@ -95,13 +108,7 @@ impl Connection {
         config: Arc<rustls::ClientConfig>,
         version: HttpVersion,
     ) -> anyhow::Result<Connection> {
-        let tcp = TcpStream::connect(addr).await.context("TCP connect")?;
-        tcp.set_nodelay(true)?;
-        let tls = TlsConnector::from(config)
-            .connect(ServerName::try_from("localhost")?, tcp)
-            .await
-            .context("TLS handshake")?;
-        let io = TokioIo::new(tls);
+        let io = TokioIo::new(tls_stream(addr, config).await?);
         let sender = match version {
             HttpVersion::Http1 => {
                 let (sender, conn) = http1::handshake(io).await?;

@@ -140,3 +140,58 @@ async fn binary_quickstart_serve_and_sigterm() {
         .unwrap();
     assert!(log.contains("regway stopped"), "{log}");
 }
+
+/// Reads until the peer closes the connection (or fails it); true if that happened in time.
+async fn closed_within<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, limit: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+fn short_timeouts() -> GatewayOptions {
+    GatewayOptions {
+        limits: regway::config::LimitsConfig {
+            handshake_timeout_ms: 300,
+            header_read_timeout_ms: 300,
+            ..Default::default()
+        },
+        ..GatewayOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_never_completes_the_handshake_is_dropped() {
+    let gw = TestGateway::start_with(short_timeouts()).await;
+    let mut tcp = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+    assert!(closed_within(&mut tcp, Duration::from_secs(5)).await);
+    let mut c = gw.connect_granted().await;
+    let reply = c.post(soap::V2_BASIC, soap::SOAP11, None, crate::person_data_soap11()).await.unwrap();
+    assert_eq!(reply.status, 200);
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_dropped() {
+    use tokio::io::AsyncWriteExt;
+    let gw = TestGateway::start_with(short_timeouts()).await;
+    let config = regway_test_support::client::tls_config(
+        &gw.pki.ca.cert_pem,
+        Some(&regway_test_support::TestPki::identity(&gw.pki.granted)),
+        HttpVersion::Http1,
+    )
+    .unwrap();
+    let mut tls = regway_test_support::client::tls_stream(gw.addr, config).await.unwrap();
+    tls.write_all(b"POST /RegiXEntryPointV2.svc/basic HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    tls.flush().await.unwrap();
+    assert!(closed_within(&mut tls, Duration::from_secs(5)).await);
+}
