@@ -312,7 +312,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
 
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
-    let mut root_scope = Arc::new(Scope::default());
+    let root_scope = Arc::new(Scope::default());
     loop {
         let event = reader
             .read_event()
@@ -328,7 +328,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 }
             }
             Event::DocType(_) => return Err(XmlError::Dtd),
-            Event::Start(start) => {
+            Event::Start(ref start) | Event::Empty(ref start) => {
                 if root.is_some() {
                     return Err(XmlError::Malformed(
                         "content after the root element".to_string(),
@@ -338,21 +338,12 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     return Err(XmlError::TooDeep(limits.max_depth));
                 }
                 let parent = stack.last().map(|p| &p.scope).unwrap_or(&root_scope);
-                let el = open_element(&start, parent)?;
-                stack.push(el);
-            }
-            Event::Empty(start) => {
-                if root.is_some() {
-                    return Err(XmlError::Malformed(
-                        "content after the root element".to_string(),
-                    ));
+                let el = open_element(start, parent)?;
+                if matches!(event, Event::Empty(_)) {
+                    close(&mut stack, &mut root, el);
+                } else {
+                    stack.push(el);
                 }
-                if stack.len() + 1 > limits.max_depth {
-                    return Err(XmlError::TooDeep(limits.max_depth));
-                }
-                let parent = stack.last().map(|p| &p.scope).unwrap_or(&root_scope);
-                let el = open_element(&start, parent)?;
-                close(&mut stack, &mut root, el);
             }
             Event::End(_) => {
                 let el = stack
@@ -384,10 +375,6 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
             }
             Event::Comment(_) | Event::PI(_) => {}
             Event::Eof => break,
-        }
-        // Keep the shared empty scope alive for the next root-level element.
-        if stack.is_empty() {
-            root_scope = Arc::new(Scope::default());
         }
     }
     if !stack.is_empty() {
@@ -599,5 +586,118 @@ mod tests {
         let root = p(r#"<s:E xmlns:s="urn:s"><R><C/></R></s:E>"#).unwrap();
         let r = root.first_element().unwrap();
         assert_eq!(r.to_standalone_xml(), r#"<R xmlns=""><C/></R>"#);
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// What an element means, independent of how it was written.
+        #[derive(Debug, PartialEq)]
+        enum Shape {
+            Element {
+                ns: String,
+                local: String,
+                attributes: Vec<(String, String, String)>,
+                children: Vec<Shape>,
+            },
+            Text(String),
+        }
+
+        fn shape(e: &Element) -> Shape {
+            let mut attributes: Vec<_> = e
+                .attributes
+                .iter()
+                .map(|a| (a.ns.clone(), a.local.clone(), a.value.clone()))
+                .collect();
+            attributes.sort();
+            Shape::Element {
+                ns: e.ns.clone(),
+                local: e.local.clone(),
+                attributes,
+                children: e
+                    .children
+                    .iter()
+                    .map(|n| match n {
+                        Node::Element(c) => shape(c),
+                        Node::Text(t) => Shape::Text(t.clone()),
+                    })
+                    .collect(),
+            }
+        }
+
+        fn each<'a>(e: &'a Element, out: &mut Vec<&'a Element>) {
+            out.push(e);
+            for c in e.elements() {
+                each(c, out);
+            }
+        }
+
+        /// Random documents: prefixes p0..p2 declared on the root, redeclared or rebound to
+        /// the default namespace anywhere below, prefixed attributes and escaped text.
+        fn element(depth: u32) -> BoxedStrategy<String> {
+            let name = (
+                prop_oneof![Just(""), Just("p0:"), Just("p1:"), Just("p2:")],
+                "[a-z]{1,3}",
+            );
+            let decl = prop_oneof![
+                Just(String::new()),
+                (0..3u8).prop_map(|n| format!(" xmlns=\"urn:d{n}\"")),
+                (0..3u8, 0..3u8).prop_map(|(p, n)| format!(" xmlns:p{p}=\"urn:r{n}\"")),
+            ];
+            let attr = prop_oneof![
+                Just(String::new()),
+                "[a-z<>&\"' ]{0,6}".prop_map(|v| format!(" a=\"{}\"", escape(&v))),
+                "[a-z]{0,4}".prop_map(|v| format!(" p1:b=\"p2:{v}\"")),
+            ];
+            let text = "[a-zа-я<>&'\" ]{0,8}".prop_map(|t| escape(&t));
+            let leaf = (name.clone(), decl.clone(), attr.clone(), text.clone())
+                .prop_map(|((p, l), d, a, t)| format!("<{p}{l}{d}{a}>{t}</{p}{l}>"))
+                .boxed();
+            if depth == 0 {
+                return leaf;
+            }
+            let inner = prop::collection::vec(element(depth - 1), 0..4);
+            prop_oneof![
+                leaf,
+                (name, decl, attr, inner, text).prop_map(|((p, l), d, a, kids, t)| {
+                    format!("<{p}{l}{d}{a}>{}{t}</{p}{l}>", kids.concat())
+                })
+            ]
+            .boxed()
+        }
+
+        fn document() -> impl Strategy<Value = String> {
+            element(3).prop_map(|body| {
+                format!(r#"<r xmlns:p0="urn:a" xmlns:p1="urn:b" xmlns:p2="urn:c">{body}</r>"#)
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any subtree, written standalone, means the same alone and embedded under a
+            /// foreign default namespace and foreign prefix bindings.
+            #[test]
+            fn standalone_fragments_keep_their_meaning(doc in document()) {
+                let root = parse(doc.as_bytes(), Limits::default()).unwrap();
+                let mut all = Vec::new();
+                each(&root, &mut all);
+                for e in all {
+                    let fragment = e.to_standalone_xml();
+                    let alone = parse(fragment.as_bytes(), Limits::default()).unwrap();
+                    prop_assert_eq!(shape(&alone), shape(e));
+                    let wrapped = format!(r#"<w xmlns="urn:wrap" xmlns:p0="urn:x" xmlns:p1="urn:y">{fragment}</w>"#);
+                    let embedded = parse(wrapped.as_bytes(), Limits::default()).unwrap();
+                    prop_assert_eq!(shape(embedded.first_element().unwrap()), shape(e));
+                }
+            }
+
+            /// Arbitrary bytes never panic the reader.
+            #[test]
+            fn arbitrary_bytes_are_refused_or_read(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+                let _ = parse(&bytes, Limits { max_depth: 8 });
+            }
+        }
     }
 }
