@@ -63,6 +63,8 @@ pub struct LimitsConfig {
     pub body_bytes: usize,
     /// Deepest XML element nesting accepted.
     pub max_xml_depth: usize,
+    /// Most XML elements plus attributes accepted in one request.
+    pub max_xml_nodes: usize,
     /// Time allowed for the TLS handshake, in ms.
     pub handshake_timeout_ms: u64,
     /// Time allowed to receive the request headers, in ms (HTTP/1.1).
@@ -82,6 +84,7 @@ impl Default for LimitsConfig {
         LimitsConfig {
             body_bytes: 16 * 1024 * 1024,
             max_xml_depth: 64,
+            max_xml_nodes: 100_000,
             handshake_timeout_ms: 10_000,
             header_read_timeout_ms: 10_000,
             request_timeout_ms: 30_000,
@@ -163,9 +166,13 @@ impl Config {
                 "server.client_ca must name at least one CA bundle: clients are always authenticated".into(),
             ));
         }
-        if l.body_bytes == 0 || l.max_xml_depth < 8 || l.max_connections == 0 {
+        if l.body_bytes == 0
+            || l.max_xml_depth < 8
+            || l.max_xml_nodes < 64
+            || l.max_connections == 0
+        {
             return Err(ConfigError::Invalid(
-                "limits.body_bytes and limits.max_connections must be positive, limits.max_xml_depth at least 8".into(),
+                "limits.body_bytes and limits.max_connections must be positive, limits.max_xml_depth at least 8, limits.max_xml_nodes at least 64".into(),
             ));
         }
         if l.adapter_timeout_ms >= l.request_timeout_ms {

@@ -48,6 +48,7 @@ impl Error {
                 XmlError::Dtd => "xml.dtd",
                 XmlError::UndefinedEntity(_) => "xml.entity",
                 XmlError::TooDeep(_) => "xml.too-deep",
+                XmlError::TooManyNodes(_) => "xml.too-many-nodes",
                 XmlError::UnboundPrefix(_) => "xml.unbound-prefix",
                 XmlError::Encoding => "xml.encoding",
                 XmlError::Empty => "xml.empty",

@@ -100,6 +100,7 @@ pub async fn launch(
         routes,
         Limits {
             max_depth: limits.max_xml_depth,
+            max_nodes: limits.max_xml_nodes,
         },
         limits.adapter_timeout(),
     ));

@@ -7,7 +7,9 @@
 //!
 //! * a DTD (and with it every entity declaration) is refused, never processed;
 //! * a reference to anything but the five predefined entities or a character is refused;
-//! * nesting deeper than the configured limit is refused before it is built;
+//! * nesting deeper than the configured limit is refused before it is built, and so is a
+//!   document with more elements and attributes than the node limit (a tree costs far more
+//!   memory than its text, so the body limit alone would let a small request claim a lot);
 //! * the document must be UTF-8, and every prefix must be declared.
 
 use std::sync::Arc;
@@ -33,6 +35,9 @@ pub enum XmlError {
     /// Elements nest deeper than the configured limit.
     #[error("Elements are nested deeper than the limit of {0}")]
     TooDeep(usize),
+    /// More elements and attributes than the configured limit.
+    #[error("The request has more than {0} elements and attributes")]
+    TooManyNodes(usize),
     /// A prefix is used without a declaration in scope.
     #[error("Undeclared namespace prefix '{0}'")]
     UnboundPrefix(String),
@@ -111,11 +116,16 @@ pub struct Element {
 pub struct Limits {
     /// The deepest element nesting accepted (the root element is depth 1).
     pub max_depth: usize,
+    /// The most elements plus attributes accepted in one document.
+    pub max_nodes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 64 }
+        Limits {
+            max_depth: 64,
+            max_nodes: 100_000,
+        }
     }
 }
 
@@ -313,6 +323,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let root_scope = Arc::new(Scope::default());
+    let mut nodes = 0usize;
     loop {
         let event = reader
             .read_event()
@@ -339,6 +350,10 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 }
                 let parent = stack.last().map(|p| &p.scope).unwrap_or(&root_scope);
                 let el = open_element(start, parent)?;
+                nodes += 1 + el.attributes.len() + el.decls.len();
+                if nodes > limits.max_nodes {
+                    return Err(XmlError::TooManyNodes(limits.max_nodes));
+                }
                 if matches!(event, Event::Empty(_)) {
                     close(&mut stack, &mut root, el);
                 } else {
@@ -536,8 +551,24 @@ mod tests {
     }
 
     #[test]
+    fn refuses_more_nodes_than_the_limit() {
+        let limits = Limits {
+            max_depth: 8,
+            max_nodes: 4,
+        };
+        assert!(parse(br#"<a x="1"><b/><c/></a>"#, limits).is_ok());
+        assert_eq!(
+            parse(br#"<a x="1" y="2"><b/><c/></a>"#, limits).unwrap_err(),
+            XmlError::TooManyNodes(4)
+        );
+    }
+
+    #[test]
     fn refuses_deep_nesting_at_the_limit() {
-        let limits = Limits { max_depth: 3 };
+        let limits = Limits {
+            max_depth: 3,
+            max_nodes: 100,
+        };
         assert!(parse(b"<a><b><c/></b></a>", limits).is_ok());
         assert_eq!(
             parse(b"<a><b><c><d/></c></b></a>", limits).unwrap_err(),
@@ -696,7 +727,7 @@ mod tests {
             /// Arbitrary bytes never panic the reader.
             #[test]
             fn arbitrary_bytes_are_refused_or_read(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
-                let _ = parse(&bytes, Limits { max_depth: 8 });
+                let _ = parse(&bytes, Limits { max_depth: 8, max_nodes: 64 });
             }
         }
     }

@@ -75,6 +75,21 @@ async fn nesting_deeper_than_the_limit_is_refused() {
     assert_eq!(text, "Elements are nested deeper than the limit of 64");
 }
 
+/// A small body with very many elements would cost far more memory as a tree than as text.
+#[tokio::test]
+async fn more_nodes_than_the_limit_are_refused() {
+    let gw = TestGateway::start().await;
+    let body = format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>{}</s:Body></s:Envelope>"#,
+        "<a/>".repeat(150_000)
+    );
+    let text = assert_fault(&gw, &body, 500, "xml.too-many-nodes").await;
+    assert_eq!(
+        text,
+        "The request has more than 100000 elements and attributes"
+    );
+}
+
 #[tokio::test]
 async fn body_over_the_limit_is_refused_with_413() {
     let limits = LimitsConfig {
