@@ -174,7 +174,15 @@ async fn a_client_that_never_completes_the_handshake_is_dropped() {
     let mut tcp = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
     assert!(closed_within(&mut tcp, Duration::from_secs(5)).await);
     let mut c = gw.connect_granted().await;
-    let reply = c.post(soap::V2_BASIC, soap::SOAP11, None, crate::person_data_soap11()).await.unwrap();
+    let reply = c
+        .post(
+            soap::V2_BASIC,
+            soap::SOAP11,
+            None,
+            crate::person_data_soap11(),
+        )
+        .await
+        .unwrap();
     assert_eq!(reply.status, 200);
 }
 
@@ -188,7 +196,9 @@ async fn a_client_that_never_finishes_its_headers_is_dropped() {
         HttpVersion::Http1,
     )
     .unwrap();
-    let mut tls = regway_test_support::client::tls_stream(gw.addr, config).await.unwrap();
+    let mut tls = regway_test_support::client::tls_stream(gw.addr, config)
+        .await
+        .unwrap();
     tls.write_all(b"POST /RegiXEntryPointV2.svc/basic HTTP/1.1\r\nHost: localhost\r\n")
         .await
         .unwrap();
