@@ -167,7 +167,7 @@ impl Gateway {
             Ok(Err(e)) => return (ServiceResult::failed(&e.to_string(), 0), "adapter.error"),
             Ok(Ok(xml)) => xml,
         };
-        match self.check_response(route, &answer) {
+        match self.check_response(route, answer) {
             Ok(response) => (
                 ServiceResult::ready(
                     DataContainer {
@@ -185,19 +185,25 @@ impl Gateway {
         }
     }
 
-    /// An adapter's answer must be one well-formed element of the operation's response type;
-    /// re-serialising it guarantees it declares its namespaces wherever it is embedded.
-    fn check_response(&self, route: &Route, answer: &str) -> Result<String, String> {
-        let root = xml::parse(answer.as_bytes(), self.limits)
-            .map_err(|e| format!("The registry returned an invalid response: {e}"))?;
+    /// An adapter's answer must be one well-formed element of the operation's response type.
+    /// It is embedded as it is when it declares every namespace it uses; otherwise it is
+    /// re-serialised so that embedding cannot change its meaning.
+    fn check_response(&self, route: &Route, answer: String) -> Result<String, String> {
+        let invalid = |e: xml::XmlError| format!("The registry returned an invalid response: {e}");
+        let checked = xml::check_standalone(&answer, self.limits).map_err(invalid)?;
         let expected = route.spec.response;
-        if !root.is(expected.ns, expected.local) {
+        if checked.ns != expected.ns || checked.local != expected.local {
             return Err(format!(
                 "The registry returned {{{}}}{} instead of {expected}",
-                root.ns, root.local
+                checked.ns, checked.local
             ));
         }
-        Ok(root.to_standalone_xml())
+        if !checked.needs_rewrite {
+            return Ok(answer);
+        }
+        Ok(xml::parse(answer.as_bytes(), self.limits)
+            .map_err(invalid)?
+            .to_standalone_xml())
     }
 }
 

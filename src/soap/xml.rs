@@ -310,6 +310,144 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The root of a document that [`check_standalone`] accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub ns: String,
+    pub local: String,
+    /// Whether the text must be rewritten before it can be embedded in another document: it
+    /// has an XML declaration, or an unprefixed element in no namespace (which would take the
+    /// default namespace of wherever it is embedded).
+    pub needs_rewrite: bool,
+}
+
+/// Check, without building a tree, that `text` is one well-formed element under the same
+/// rules as [`parse`], and say whether it can be embedded as it is. Adapters' answers take
+/// this path: it is the common case and allocates almost nothing.
+pub fn check_standalone(text: &str, limits: Limits) -> Result<Checked, XmlError> {
+    use quick_xml::name::ResolveResult;
+    let mut reader = quick_xml::NsReader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    let mut depth = 0usize;
+    let mut nodes = 0usize;
+    let mut root: Option<(String, String)> = None;
+    let mut closed = false;
+    let mut needs_rewrite = false;
+    // Per open element: whether a default namespace declaration (`xmlns`, even `xmlns=""`)
+    // is in scope. An unprefixed element without one takes its embedder's default namespace.
+    let mut default_declared: Vec<bool> = Vec::new();
+    loop {
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| XmlError::Malformed(e.to_string()))?;
+        match event {
+            Event::Decl(_) => needs_rewrite = true,
+            Event::DocType(_) => return Err(XmlError::Dtd),
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                if closed {
+                    return Err(XmlError::Malformed(
+                        "content after the root element".to_string(),
+                    ));
+                }
+                if depth + 1 > limits.max_depth {
+                    return Err(XmlError::TooDeep(limits.max_depth));
+                }
+                nodes += 1;
+                // Only the root's namespace is kept; every other name is only checked.
+                let ns = match resolved {
+                    ResolveResult::Bound(ns) if root.is_none() => {
+                        Some(utf8(ns.as_ref())?.to_string())
+                    }
+                    ResolveResult::Bound(_) => None,
+                    ResolveResult::Unbound => None,
+                    ResolveResult::Unknown(p) => {
+                        return Err(XmlError::UnboundPrefix(
+                            String::from_utf8_lossy(&p).into_owned(),
+                        ))
+                    }
+                };
+                if root.is_none() {
+                    root = Some((
+                        ns.unwrap_or_default(),
+                        utf8(e.local_name().as_ref())?.to_string(),
+                    ));
+                }
+                for attr in e.attributes() {
+                    let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
+                    nodes += 1;
+                    if let (ResolveResult::Unknown(p), _) = reader.resolve_attribute(attr.key) {
+                        return Err(XmlError::UnboundPrefix(
+                            String::from_utf8_lossy(&p).into_owned(),
+                        ));
+                    }
+                    attr.unescape_value().map_err(|e| match e {
+                        quick_xml::Error::Escape(
+                            quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
+                        ) => XmlError::UndefinedEntity(name),
+                        other => XmlError::Malformed(other.to_string()),
+                    })?;
+                }
+                if nodes > limits.max_nodes {
+                    return Err(XmlError::TooManyNodes(limits.max_nodes));
+                }
+                let declared = e.attributes().flatten().any(|a| a.key.as_ref() == b"xmlns")
+                    || default_declared.last().copied().unwrap_or(false);
+                if !declared && !e.name().as_ref().contains(&b':') {
+                    needs_rewrite = true;
+                }
+                if matches!(event, Event::Start(_)) {
+                    default_declared.push(declared);
+                    depth += 1;
+                } else if depth == 0 {
+                    closed = true;
+                }
+            }
+            Event::End(_) => {
+                default_declared.pop();
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    closed = true;
+                }
+            }
+            Event::Text(ref t) if depth == 0 => {
+                if !t.iter().all(u8::is_ascii_whitespace) {
+                    return Err(XmlError::Malformed(
+                        "text outside the root element".to_string(),
+                    ));
+                }
+            }
+            Event::GeneralRef(ref r) => {
+                let known = r
+                    .resolve_char_ref()
+                    .map_err(|e| XmlError::Malformed(e.to_string()))?
+                    .is_some()
+                    || predefined_entity(utf8(r.as_ref())?).is_some();
+                if !known {
+                    return Err(XmlError::UndefinedEntity(utf8(r.as_ref())?.to_string()));
+                }
+                if depth == 0 {
+                    return Err(XmlError::Malformed(
+                        "text outside the root element".to_string(),
+                    ));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(XmlError::Malformed(
+            "unexpected end of document".to_string(),
+        ));
+    }
+    let (ns, local) = root.ok_or(XmlError::Empty)?;
+    Ok(Checked {
+        ns,
+        local,
+        needs_rewrite,
+    })
+}
+
 /// Read a whole document into a tree, enforcing the rules in the module documentation.
 pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -551,6 +689,44 @@ mod tests {
     }
 
     #[test]
+    fn check_standalone_refuses_what_parse_refuses_and_flags_rewrites() {
+        let l = Limits::default();
+        let ok =
+            check_standalone(r#"<p:R xmlns:p="urn:r"><p:A x="&amp;">t</p:A></p:R>"#, l).unwrap();
+        assert_eq!(
+            (ok.ns.as_str(), ok.local.as_str(), ok.needs_rewrite),
+            ("urn:r", "R", false)
+        );
+        assert!(check_standalone("<R><A/></R>", l).unwrap().needs_rewrite);
+        assert!(
+            check_standalone(r#"<?xml version="1.0"?><R xmlns="urn:r"/>"#, l)
+                .unwrap()
+                .needs_rewrite
+        );
+        assert_eq!(
+            check_standalone("<!DOCTYPE r><r/>", l).unwrap_err(),
+            XmlError::Dtd
+        );
+        assert_eq!(
+            check_standalone("<r>&x;</r>", l).unwrap_err(),
+            XmlError::UndefinedEntity("x".into())
+        );
+        assert_eq!(
+            check_standalone("<x:r/>", l).unwrap_err(),
+            XmlError::UnboundPrefix("x".into())
+        );
+        assert!(matches!(
+            check_standalone("<r/><r/>", l),
+            Err(XmlError::Malformed(_))
+        ));
+        assert!(matches!(
+            check_standalone("<r>", l),
+            Err(XmlError::Malformed(_))
+        ));
+        assert_eq!(check_standalone("", l).unwrap_err(), XmlError::Empty);
+    }
+
+    #[test]
     fn refuses_more_nodes_than_the_limit() {
         let limits = Limits {
             max_depth: 8,
@@ -722,6 +898,28 @@ mod tests {
                     let embedded = parse(wrapped.as_bytes(), Limits::default()).unwrap();
                     prop_assert_eq!(shape(embedded.first_element().unwrap()), shape(e));
                 }
+            }
+
+            /// The tree-free check accepts exactly what the tree reader accepts, with the same
+            /// root, and a text it passes as is embeds with its meaning intact.
+            #[test]
+            fn the_check_agrees_with_the_reader(doc in document()) {
+                let root = parse(doc.as_bytes(), Limits::default()).unwrap();
+                let mut all = Vec::new();
+                each(&root, &mut all);
+                for e in all {
+                    let fragment = e.to_standalone_xml();
+                    let checked = check_standalone(&fragment, Limits::default()).unwrap();
+                    prop_assert_eq!((&checked.ns, &checked.local), (&e.ns, &e.local));
+                    prop_assert!(!checked.needs_rewrite);
+                }
+            }
+
+            /// On arbitrary text the check and the reader agree on acceptance.
+            #[test]
+            fn the_check_and_the_reader_agree_on_arbitrary_text(text in "[<>/a-c:=\"' &;!x]{0,40}") {
+                let limits = Limits { max_depth: 8, max_nodes: 64 };
+                prop_assert_eq!(check_standalone(&text, limits).is_ok(), parse(text.as_bytes(), limits).is_ok(), "{}", text);
             }
 
             /// Arbitrary bytes never panic the reader.
