@@ -409,12 +409,10 @@ pub fn check_standalone(text: &str, limits: Limits) -> Result<Checked, XmlError>
                     closed = true;
                 }
             }
-            Event::Text(ref t) if depth == 0 => {
-                if !t.iter().all(u8::is_ascii_whitespace) {
-                    return Err(XmlError::Malformed(
-                        "text outside the root element".to_string(),
-                    ));
-                }
+            Event::Text(ref t) if depth == 0 && !t.iter().all(u8::is_ascii_whitespace) => {
+                return Err(XmlError::Malformed(
+                    "text outside the root element".to_string(),
+                ));
             }
             Event::GeneralRef(ref r) => {
                 let known = r
