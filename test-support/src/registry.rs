@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use regway_adapter::{Adapter, AdapterError, AdapterRequest, OperationSpec, QName};
+use regway_adapter::{Adapter, AdapterError, AdapterRequest, Field, OperationSpec, QName};
 
 /// The operation the fake registry answers.
 pub const SLOW_ECHO: &str = "RegwayTests.SlowAdapter.APIService.ISlowAPI.Echo";
@@ -21,6 +21,7 @@ const OPERATIONS: &[OperationSpec] = &[OperationSpec {
         local: "EchoResponse",
     },
     response_type: "EchoResponseType",
+    fields: &[Field::element("Text")],
 }];
 
 /// Answers `EchoRequest` with `EchoResponse` after `delay`.

@@ -46,6 +46,50 @@ pub struct OperationSpec {
     pub response: QName,
     /// The response type name RegiX reports in the access matrix (`Matrix/Name`).
     pub response_type: &'static str,
+    /// The grantable fields of the response, as RegiX access-matrix paths below the root
+    /// (`PersonNames.FirstName`), parents before children. Grants are checked against it.
+    pub fields: &'static [Field],
+}
+
+/// One grantable field of a response type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// Dot-separated local names below the response root; the last segment of an attribute
+    /// is the attribute's local name.
+    pub path: &'static str,
+    /// The field may occur more than once (`maxOccurs` > 1 on it or an ancestor).
+    pub repeated: bool,
+    /// The field is an attribute, not an element.
+    pub attribute: bool,
+}
+
+impl Field {
+    /// An element that occurs at most once.
+    pub const fn element(path: &'static str) -> Field {
+        Field {
+            path,
+            repeated: false,
+            attribute: false,
+        }
+    }
+
+    /// An element that may repeat.
+    pub const fn repeated(path: &'static str) -> Field {
+        Field {
+            path,
+            repeated: true,
+            attribute: false,
+        }
+    }
+
+    /// An attribute.
+    pub const fn attribute(path: &'static str) -> Field {
+        Field {
+            path,
+            repeated: false,
+            attribute: true,
+        }
+    }
 }
 
 /// The context of one call, as far as an adapter may see it.

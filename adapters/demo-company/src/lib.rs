@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use regway_adapter::synthetic::evenly_spaced;
 use regway_adapter::xml::{empty_element, required_digits, ElementWriter};
-use regway_adapter::{Adapter, AdapterError, AdapterRequest, OperationSpec, QName};
+use regway_adapter::{Adapter, AdapterError, AdapterRequest, Field, OperationSpec, QName};
 
 mod data;
 pub mod uic;
@@ -32,6 +32,17 @@ const VALID_UIC_RESPONSE_NS: &str = "http://egov.bg/RegiX/AV/TR/ValidUICResponse
 /// The moment the dataset describes, sent as `DataValidForDate`.
 pub const DATA_VALID_FOR: &str = "2025-01-01T00:00:00";
 
+/// The fields of `ValidUICResponse` (upstream XSD), for grants and the access matrix.
+const VALID_UIC_FIELDS: &[Field] = &[
+    Field::element("Status"),
+    Field::element("UIC"),
+    Field::element("Company"),
+    Field::element("LegalForm"),
+    Field::element("LegalForm.LegalFormAbbr"),
+    Field::element("LegalForm.LegalFormName"),
+    Field::element("DataValidForDate"),
+];
+
 const VALID_UIC: OperationSpec = OperationSpec {
     name: GET_VALID_UIC_INFO,
     request: QName {
@@ -43,6 +54,7 @@ const VALID_UIC: OperationSpec = OperationSpec {
         local: "ValidUICResponse",
     },
     response_type: "ValidUICResponseType",
+    fields: VALID_UIC_FIELDS,
 };
 
 /// The operations this register answers.

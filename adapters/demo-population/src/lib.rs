@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use regway_adapter::synthetic::evenly_spaced;
 use regway_adapter::xml::{empty_element, required_digits, ElementWriter};
-use regway_adapter::{Adapter, AdapterError, AdapterRequest, OperationSpec, QName};
+use regway_adapter::{Adapter, AdapterError, AdapterRequest, Field, OperationSpec, QName};
 
 mod data;
 mod date;
@@ -41,6 +41,44 @@ const VALID_PERSON_RESPONSE_NS: &str = "http://egov.bg/RegiX/GRAO/NBD/ValidPerso
 const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
 
+/// The fields of `PersonDataResponse` (upstream XSD), for grants and the access matrix.
+const PERSON_DATA_FIELDS: &[Field] = &[
+    Field::element("PersonNames"),
+    Field::element("PersonNames.FirstName"),
+    Field::element("PersonNames.SurName"),
+    Field::element("PersonNames.FamilyName"),
+    Field::element("Alias"),
+    Field::element("LatinNames"),
+    Field::element("LatinNames.FirstName"),
+    Field::element("LatinNames.SurName"),
+    Field::element("LatinNames.FamilyName"),
+    Field::element("ForeignNames"),
+    Field::element("ForeignNames.FirstName"),
+    Field::element("ForeignNames.SurName"),
+    Field::element("ForeignNames.FamilyName"),
+    Field::element("Gender"),
+    Field::element("Gender.GenderCode"),
+    Field::element("Gender.GenderName"),
+    Field::element("EGN"),
+    Field::element("BirthDate"),
+    Field::element("PlaceBirth"),
+    Field::element("Nationality"),
+    Field::element("Nationality.NationalityCode"),
+    Field::element("Nationality.NationalityName"),
+    Field::element("Nationality.NationalityCode2"),
+    Field::element("Nationality.NationalityName2"),
+    Field::element("DeathDate"),
+];
+
+/// The fields of `ValidPersonResponse` (upstream XSD), for grants and the access matrix.
+const VALID_PERSON_FIELDS: &[Field] = &[
+    Field::element("FirstName"),
+    Field::element("SurName"),
+    Field::element("FamilyName"),
+    Field::element("BirthDate"),
+    Field::element("DeathDate"),
+];
+
 const PERSON_DATA: OperationSpec = OperationSpec {
     name: PERSON_DATA_SEARCH,
     request: QName {
@@ -52,6 +90,7 @@ const PERSON_DATA: OperationSpec = OperationSpec {
         local: "PersonDataResponse",
     },
     response_type: "PersonDataResponseType",
+    fields: PERSON_DATA_FIELDS,
 };
 
 const VALID_PERSON: OperationSpec = OperationSpec {
@@ -65,6 +104,7 @@ const VALID_PERSON: OperationSpec = OperationSpec {
         local: "ValidPersonResponse",
     },
     response_type: "ValidPersonResponseType",
+    fields: VALID_PERSON_FIELDS,
 };
 
 /// The operations this register answers.
