@@ -48,6 +48,7 @@ fn fixture() -> Fixture {
         DataContainer {
             request: argument,
             response: Some(response),
+            matrix: None,
         },
         0,
     );

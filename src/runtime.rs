@@ -82,7 +82,9 @@ pub async fn launch(
 ) -> Result<Running, StartError> {
     let store = Store::open(&config.data_dir).await?;
     store.register_operations(routes.operations()).await?;
-    let policy = Arc::new(ArcSwap::from_pointee(store.load_policy().await?));
+    let tables = routes.clone();
+    let fields_of = move |op: &str| tables.get(op).map(|r| r.spec.fields);
+    let policy = Arc::new(ArcSwap::from_pointee(store.load_policy(&fields_of).await?));
     let tls = server::tls::server_config(&config.server)?;
     let listener = TcpListener::bind(config.server.listen)
         .await
@@ -111,7 +113,7 @@ pub async fn launch(
             tokio::time::sleep(POLICY_POLL).await;
             match watcher.changed().await {
                 Ok(false) => {}
-                Ok(true) => match reload_store.load_policy().await {
+                Ok(true) => match reload_store.load_policy(&fields_of).await {
                     Ok(p) => {
                         policy.store(Arc::new(p));
                         tracing::info!("policy reloaded");

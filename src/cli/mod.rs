@@ -1,5 +1,6 @@
 //! The `regway` command line. `main.rs` only calls [`run`].
 
+pub mod admin;
 pub mod quickstart;
 
 use std::path::PathBuf;
@@ -40,6 +41,38 @@ pub enum Command {
     },
     /// List the operations this gateway routes, with their adapters.
     Operations,
+    /// Manage coded legal bases.
+    LegalBasis {
+        #[arg(
+            long,
+            short,
+            default_value = "regway.toml",
+            env = "REGWAY_CONFIG",
+            global = true
+        )]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: admin::LegalBasisCommand,
+    },
+    /// Manage grants: operation, legal bases, fields, validity.
+    Grant {
+        #[arg(
+            long,
+            short,
+            default_value = "regway.toml",
+            env = "REGWAY_CONFIG",
+            global = true
+        )]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: admin::GrantCommand,
+    },
+    /// List the grantable field paths of an operation.
+    Fields {
+        operation: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Run a parsed command line.
@@ -58,6 +91,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             no_serve,
         } => quickstart::run(&data_dir, listen, !no_serve).await,
+        Command::LegalBasis { config, command } => admin::legal_basis(&config, command).await,
+        Command::Grant { config, command } => admin::grant(&config, command).await,
+        Command::Fields { operation, json } => admin::fields(&operation, json),
         Command::Operations => {
             let routes = crate::routing::Routes::from_names(
                 &crate::config::AdaptersConfig::default().enabled,

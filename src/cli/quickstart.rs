@@ -9,10 +9,12 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::pki::{Ca, Issued};
 use crate::routing::Routes;
-use crate::store::Store;
+use crate::store::{Grantee, LegalBasis, NewGrant, Store};
 use crate::{runtime, server};
 
 const CONFIG_FILE: &str = "regway.toml";
+/// The legal basis the demo grants accept and the sample request cites.
+const DEMO_LEGAL_BASIS: &str = "DEMO-1";
 /// Validity of the example certificates, in days.
 const DAYS: i64 = 365;
 
@@ -35,7 +37,7 @@ fn person_data_request(egn: &str) -> String {
             <ServiceType>Quick start</ServiceType>
             <EmployeeIdentifier>demo.user@example.invalid</EmployeeIdentifier>
             <AdministrationName>Demo Municipality</AdministrationName>
-            <LawReason>Demo only</LawReason>
+            <LawReason>DEMO-1: quick start</LawReason>
           </CallContext>
           <SignResult>false</SignResult>
           <ReturnAccessMatrix>false</ReturnAccessMatrix>
@@ -46,6 +48,10 @@ fn person_data_request(egn: &str) -> String {
 </s:Envelope>
 "#
     )
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 fn write(path: &Path, contents: &str, private: bool) -> anyhow::Result<()> {
@@ -139,8 +145,28 @@ async fn create(data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
         .await?;
     let case_system = store.add_system(municipality, "case-system").await?;
     store.add_certificate(case_system, &granted.der).await?;
+    store
+        .add_legal_basis(&LegalBasis {
+            code: DEMO_LEGAL_BASIS.to_string(),
+            title: "Demo legal basis (example only)".to_string(),
+            citation: "Example Act, art. 1 (fictitious)".to_string(),
+            valid_from: now_unix(),
+            valid_to: None,
+        })
+        .await?;
     for (op, _) in routes.operations() {
-        store.grant_system(case_system, op).await?;
+        store
+            .add_grant(&NewGrant {
+                grantee: Grantee::System(case_system),
+                operation: op.to_string(),
+                legal_bases: vec![DEMO_LEGAL_BASIS.to_string()],
+                fields: vec!["*".to_string()],
+                valid_from: now_unix(),
+                valid_to: None,
+                granted_by: "regway quickstart".to_string(),
+                reason: "Demo: the granted consumer may call every demo operation".to_string(),
+            })
+            .await?;
     }
     let agency = store
         .add_consumer("Demo Agency", Some("2.16.100.1.1.999.2"))

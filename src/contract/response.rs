@@ -2,6 +2,7 @@
 //! nillable nulls as `xsi:nil="true"`, non-nillable nulls omitted.
 
 use super::Contract;
+use crate::policy::fields::AccessMatrix;
 use crate::soap::xml::push_escaped;
 
 /// The `Data` container of a ready result.
@@ -11,6 +12,8 @@ pub struct DataContainer {
     pub request: String,
     /// The operation's response element, as standalone XML; `None` omits `Response`.
     pub response: Option<String>,
+    /// The applied access matrix, when the consumer asked for it; `None` writes it nil.
+    pub matrix: Option<AccessMatrix>,
 }
 
 /// A `ServiceResultData`.
@@ -107,7 +110,11 @@ impl ServiceResult {
                     out.push_str(r);
                     out.push_str("</Response>");
                 }
-                out.push_str("<Matrix xsi:nil=\"true\"/></Data>");
+                match &d.matrix {
+                    Some(m) => m.write(out),
+                    None => out.push_str("<Matrix xsi:nil=\"true\"/>"),
+                }
+                out.push_str("</Data>");
             }
         }
         out.push_str("<HasError>");
@@ -160,6 +167,7 @@ mod tests {
         let data = DataContainer {
             request: "<R xmlns=\"urn:r\"/>".into(),
             response: Some("<S xmlns=\"urn:s\"/>".into()),
+            matrix: None,
         };
         let body = ServiceResult::ready(data, 7).write(Contract::V1, "ExecuteSynchronous");
         assert_eq!(

@@ -3,10 +3,12 @@
 //! 1. read the SOAP envelope (version, WS-Addressing, header rules; hostile XML refused);
 //! 2. read the contract call (RegiX V2 `Execute` / V1 `ExecuteSynchronous`, leniently);
 //! 3. route the operation to its adapter (unknown operation: RegiX's fault);
-//! 4. authorize the caller's certificate for the operation (RegiX's in-band refusals);
+//! 4. authorize: the caller's certificate, a grant of the operation in force, the legal basis
+//!    cited in `CallContext/LawReason` (in-band refusals, as RegiX reports them);
 //! 5. check the argument is the operation's request element;
 //! 6. call the adapter under a deadline (failures in-band, as RegiX reports them);
-//! 7. write `ServiceResultData` in the consumer's contract and SOAP version.
+//! 7. filter the answer to the granted fields (default deny) and build the access matrix;
+//! 8. write `ServiceResultData` in the consumer's contract and SOAP version.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,6 +20,8 @@ use crate::contract::{
     self, Call, Contract, ContractError, DataContainer, ServiceRequest, ServiceResult,
 };
 use crate::error::Error;
+use crate::policy::fields::FieldSet;
+use crate::policy::filter::filter;
 use crate::policy::{PolicySnapshot, Thumbprints};
 use crate::routing::{Route, Routes};
 use crate::soap::envelope::write_envelope;
@@ -116,16 +120,23 @@ impl Gateway {
             .and_then(|op| self.routes.get(op))
             .ok_or_else(|| fail(ContractError::InvalidOperation.into()))?;
 
-        // 4. Authorize, 5. check the argument, 6. call the adapter.
-        let (result, outcome) = match self.policy.load().authorize(req.peer, route.spec.name) {
-            Err(denial) => (ServiceResult::refused(&denial.to_string()), denial.code()),
-            Ok(_caller) => {
-                let argument = check_argument(&request, route).map_err(|e| fail(e.into()))?;
-                self.call_adapter(route, &request, argument).await
-            }
-        };
+        // 4. Authorize, 5. check the argument, 6. call the adapter, 7. filter.
+        let policy = self.policy.load_full();
+        let law_reason = request
+            .call_context
+            .as_ref()
+            .and_then(|c| c.law_reason.as_deref());
+        let (result, outcome) =
+            match policy.authorize(req.peer, route.spec.name, law_reason, unix_now()) {
+                Err(denial) => (ServiceResult::refused(&denial.to_string()), denial.code()),
+                Ok(granted) => {
+                    let argument = check_argument(&request, route).map_err(|e| fail(e.into()))?;
+                    self.call_adapter(route, &request, argument, &granted.fields)
+                        .await
+                }
+            };
 
-        // 7. Write.
+        // 8. Write.
         let operation = req.contract.execute_operation();
         let body = result.write(req.contract, operation);
         Ok(Response {
@@ -146,6 +157,7 @@ impl Gateway {
         route: &Route,
         request: &ServiceRequest,
         argument: String,
+        fields: &FieldSet,
     ) -> (ServiceResult, &'static str) {
         let call = route.adapter.execute(AdapterRequest {
             operation: route.spec.name,
@@ -167,12 +179,23 @@ impl Gateway {
             Ok(Err(e)) => return (ServiceResult::failed(&e.to_string(), 0), "adapter.error"),
             Ok(Ok(xml)) => xml,
         };
-        match self.check_response(route, answer) {
+        // A grant of every field (`*`) would copy the checked answer unchanged: skip the pass.
+        let checked = self.check_response(route, answer).and_then(|answer| {
+            if fields.is_all() {
+                return Ok(answer);
+            }
+            filter(&answer, fields, self.limits)
+                .map_err(|e| format!("The registry returned an invalid response: {e}"))
+        });
+        match checked {
             Ok(response) => (
                 ServiceResult::ready(
                     DataContainer {
                         request: argument,
                         response: Some(response),
+                        matrix: request
+                            .return_access_matrix
+                            .then(|| fields.matrix(&route.spec)),
                     },
                     0,
                 ),
@@ -205,6 +228,13 @@ impl Gateway {
             .map_err(invalid)?
             .to_standalone_xml())
     }
+}
+
+/// Now, in Unix seconds (grant and legal-basis windows are in those units).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The argument must be the operation's request element; it is handed on as standalone XML.

@@ -3,8 +3,11 @@
 //! The pipeline never reads storage: it asks an immutable [`PolicySnapshot`], which the store
 //! builds and the gateway swaps atomically when the store changes.
 
+pub mod fields;
+pub mod filter;
 pub mod identity;
+pub mod legal_basis;
 pub mod snapshot;
 
 pub use identity::Thumbprints;
-pub use snapshot::{Caller, Denial, PolicySnapshot};
+pub use snapshot::{Authorized, Caller, Denial, GrantEntry, PolicySnapshot};

@@ -380,12 +380,7 @@ pub fn check_standalone(text: &str, limits: Limits) -> Result<Checked, XmlError>
                             String::from_utf8_lossy(&p).into_owned(),
                         ));
                     }
-                    attr.unescape_value().map_err(|e| match e {
-                        quick_xml::Error::Escape(
-                            quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
-                        ) => XmlError::UndefinedEntity(name),
-                        other => XmlError::Malformed(other.to_string()),
-                    })?;
+                    attr.unescape_value().map_err(attribute_value_error)?;
                 }
                 if nodes > limits.max_nodes {
                     return Err(XmlError::TooManyNodes(limits.max_nodes));
@@ -536,6 +531,17 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
     root.ok_or(XmlError::Empty)
 }
 
+/// An attribute value that cannot be unescaped: a reference to an undeclared entity, or else
+/// malformed.
+pub(crate) fn attribute_value_error(e: quick_xml::Error) -> XmlError {
+    match e {
+        quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(_, name)) => {
+            XmlError::UndefinedEntity(name)
+        }
+        other => XmlError::Malformed(other.to_string()),
+    }
+}
+
 fn predefined_entity(name: &str) -> Option<char> {
     match name {
         "lt" => Some('<'),
@@ -578,15 +584,10 @@ fn open_element(start: &BytesStart<'_>, parent: &Arc<Scope>) -> Result<Element, 
     for attr in start.attributes() {
         let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
         let key = utf8(attr.key.as_ref())?.to_string();
-        let value =
-            attr.unescape_value()
-                .map_err(|e| match e {
-                    quick_xml::Error::Escape(
-                        quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
-                    ) => XmlError::UndefinedEntity(name),
-                    other => XmlError::Malformed(other.to_string()),
-                })?
-                .into_owned();
+        let value = attr
+            .unescape_value()
+            .map_err(attribute_value_error)?
+            .into_owned();
         if key == "xmlns" {
             decls.push(NsDecl {
                 prefix: String::new(),

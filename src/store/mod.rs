@@ -10,8 +10,15 @@ use std::str::FromStr;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+use regway_adapter::Field;
+
+use crate::policy::fields::FieldSet;
 use crate::policy::identity::{normalize_thumbprint, Thumbprints};
-use crate::policy::snapshot::{Caller, OperationEntry, PolicySnapshot};
+use crate::policy::snapshot::{Caller, GrantEntry, OperationEntry, PolicySnapshot};
+
+mod grants;
+pub use crate::policy::snapshot::Grantee;
+pub use grants::{GrantVersion, LegalBasis, NewGrant};
 
 /// The file name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "regway.sqlite";
@@ -223,50 +230,12 @@ impl Store {
         Ok(())
     }
 
-    async fn operation_id(&self, name: &str) -> Result<i64, StoreError> {
-        sqlx::query("SELECT id FROM operations WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.get(0))
-            .ok_or_else(|| StoreError::NotFound {
-                what: "operation",
-                name: name.to_string(),
-            })
-    }
-
-    /// Grant one system the right to call an operation.
-    pub async fn grant_system(&self, system_id: i64, operation: &str) -> Result<(), StoreError> {
-        let op = self.operation_id(operation).await?;
-        sqlx::query(
-            "INSERT OR IGNORE INTO operation_grants (system_id, operation_id) VALUES (?, ?)",
-        )
-        .bind(system_id)
-        .bind(op)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Grant every system of a consumer the right to call an operation.
-    pub async fn grant_consumer(
+    /// Build the policy snapshot the request path consults. `fields_of` gives the field table
+    /// of a routed operation (grants are parsed against it).
+    pub async fn load_policy(
         &self,
-        consumer_id: i64,
-        operation: &str,
-    ) -> Result<(), StoreError> {
-        let op = self.operation_id(operation).await?;
-        sqlx::query(
-            "INSERT OR IGNORE INTO operation_grants (consumer_id, operation_id) VALUES (?, ?)",
-        )
-        .bind(consumer_id)
-        .bind(op)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Build the policy snapshot the request path consults.
-    pub async fn load_policy(&self) -> Result<PolicySnapshot, StoreError> {
+        fields_of: impl Fn(&str) -> Option<&'static [Field]>,
+    ) -> Result<PolicySnapshot, StoreError> {
         let mut snap = PolicySnapshot::default();
         let certs = sqlx::query(
             "SELECT c.id, c.sha256, c.sha1, c.active AND s.active AND k.active,
@@ -299,16 +268,38 @@ impl Store {
                 },
             );
         }
-        for r in sqlx::query("SELECT consumer_id, system_id, operation_id FROM operation_grants")
-            .fetch_all(&self.pool)
-            .await?
-        {
-            let op: i64 = r.get(2);
-            match (r.get::<Option<i64>, _>(0), r.get::<Option<i64>, _>(1)) {
-                (_, Some(system)) => snap.grant_system(system, op),
-                (Some(consumer), None) => snap.grant_consumer(consumer, op),
-                (None, None) => {}
+        for lb in self.legal_bases().await? {
+            snap.add_legal_basis(&lb.code, lb.valid_from, lb.valid_to);
+        }
+        for g in self.current_grants().await? {
+            if g.revoked {
+                continue;
             }
+            let Some(table) = fields_of(&g.operation) else {
+                // No adapter serves the operation any more: nothing to grant.
+                continue;
+            };
+            let fields = match FieldSet::parse(&g.fields, table) {
+                Ok(f) => f,
+                Err(e) => {
+                    // Default deny: a grant whose fields no longer match the operation's
+                    // response releases nothing until it is re-granted.
+                    tracing::warn!(grant = g.grant_id, error = %e, "grant fields do not match the operation; releasing no fields");
+                    FieldSet::none()
+                }
+            };
+            snap.add_grant(
+                g.grantee,
+                &g.operation,
+                GrantEntry {
+                    grant_id: g.grant_id,
+                    version: g.version,
+                    legal_bases: g.legal_bases,
+                    fields,
+                    valid_from: g.valid_from,
+                    valid_to: g.valid_to,
+                },
+            );
         }
         Ok(snap)
     }

@@ -9,7 +9,14 @@ use regway_adapter::Adapter;
 
 use regway::config::{AdaptersConfig, Config, LimitsConfig, ServerConfig};
 use regway::runtime::{self, Running};
-use regway::store::Store;
+use regway::store::{Grantee, LegalBasis, NewGrant, Store};
+
+/// The legal basis the "Granted" consumer's grants accept (cite it in LawReason).
+pub const LEGAL_BASIS: &str = "LB-TEST";
+/// A legal basis in force that no test grant accepts.
+pub const OTHER_LEGAL_BASIS: &str = "LB-OTHER";
+/// A legal basis the grants accept but whose validity ended in 1970.
+pub const EXPIRED_LEGAL_BASIS: &str = "LB-EXPIRED";
 
 use crate::client::{Connection, HttpVersion, Identity};
 use crate::pki::TestPki;
@@ -126,8 +133,9 @@ impl TestGateway {
     }
 }
 
-/// The test consumers: "Granted" (every routed operation), "Ungranted" (nothing), an inactive,
-/// a revoked and an expired certificate (all granted, so only their state refuses them).
+/// The test consumers: "Granted" (every routed operation, every field, under [`LEGAL_BASIS`]),
+/// "Ungranted" (nothing), an inactive, a revoked and an expired certificate (all granted, so
+/// only their state refuses them).
 async fn seed(config: &Config, pki: &TestPki, routes: &Routes) {
     let store = Store::open(&config.data_dir).await.expect("store");
     store
@@ -142,8 +150,36 @@ async fn seed(config: &Config, pki: &TestPki, routes: &Routes) {
             .await
             .expect("certificate");
     }
+    for (code, from, to) in [
+        (LEGAL_BASIS, 0, None),
+        (OTHER_LEGAL_BASIS, 0, None),
+        (EXPIRED_LEGAL_BASIS, 0, Some(1)),
+    ] {
+        store
+            .add_legal_basis(&LegalBasis {
+                code: code.to_string(),
+                title: format!("test legal basis {code}"),
+                citation: "Test Act, art. 1".to_string(),
+                valid_from: from,
+                valid_to: to,
+            })
+            .await
+            .expect("legal basis");
+    }
     for (op, _) in routes.operations() {
-        store.grant_system(system, op).await.expect("grant");
+        store
+            .add_grant(&NewGrant {
+                grantee: Grantee::System(system),
+                operation: op.to_string(),
+                legal_bases: vec![LEGAL_BASIS.to_string(), EXPIRED_LEGAL_BASIS.to_string()],
+                fields: vec!["*".to_string()],
+                valid_from: 0,
+                valid_to: None,
+                granted_by: "test-support".to_string(),
+                reason: "every field of every operation".to_string(),
+            })
+            .await
+            .expect("grant");
     }
     let inactive = regway::policy::Thumbprints::of(&pki.inactive.der);
     store

@@ -28,7 +28,7 @@ pub fn v2_members(operation: &str, argument: &str) -> String {
     format!(
         "<Operation>{operation}</Operation><Argument>{argument}</Argument>\
          <CallContext><ServiceURI>123-12345-01.01.2017</ServiceURI><ServiceType>Test</ServiceType>\
-         <EmployeeIdentifier>tester@example.invalid</EmployeeIdentifier><LawReason>test</LawReason></CallContext>\
+         <EmployeeIdentifier>tester@example.invalid</EmployeeIdentifier><LawReason>LB-TEST: test</LawReason></CallContext>\
          <SignResult>false</SignResult><ReturnAccessMatrix>false</ReturnAccessMatrix>"
     )
 }
@@ -55,6 +55,6 @@ pub fn soap12_content_type(action: &str) -> String {
 /// A V1 `ExecuteSynchronous` (everything in tempuri) over SOAP 1.2.
 pub fn v1_soap12(operation: &str, argument: &str, message_id: &str) -> String {
     format!(
-        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header><a:Action s:mustUnderstand="1">http://tempuri.org/IRegiXEntryPoint/ExecuteSynchronous</a:Action><a:MessageID>{message_id}</a:MessageID></s:Header><s:Body><ExecuteSynchronous xmlns="http://tempuri.org/"><request><Operation>{operation}</Operation><Argument>{argument}</Argument><CallContext><LawReason>test</LawReason></CallContext><SignResult>false</SignResult><ReturnAccessMatrix>false</ReturnAccessMatrix></request></ExecuteSynchronous></s:Body></s:Envelope>"#
+        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header><a:Action s:mustUnderstand="1">http://tempuri.org/IRegiXEntryPoint/ExecuteSynchronous</a:Action><a:MessageID>{message_id}</a:MessageID></s:Header><s:Body><ExecuteSynchronous xmlns="http://tempuri.org/"><request><Operation>{operation}</Operation><Argument>{argument}</Argument><CallContext><LawReason>LB-TEST</LawReason></CallContext><SignResult>false</SignResult><ReturnAccessMatrix>false</ReturnAccessMatrix></request></ExecuteSynchronous></s:Body></s:Envelope>"#
     )
 }

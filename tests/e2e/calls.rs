@@ -106,16 +106,17 @@ async fn http2_is_served_too() {
     }
 }
 
-/// What real third-party clients send (NOTES §1.4): no CallContext, no processing flags,
-/// flags in the empty namespace, members out of order, and an argument whose namespace is
-/// declared on the envelope. All of it is accepted; unqualified flags are ignored, as .NET
-/// ignored them.
+/// What real third-party clients send (NOTES §1.4): no processing flags, flags in the empty
+/// namespace, members out of order, unknown members, and an argument whose namespace is
+/// declared on the envelope. All of it is read; unqualified flags are ignored, as .NET ignored
+/// them. (The CallContext comes last here: regway requires its LawReason, see below.)
 #[tokio::test]
 async fn lenient_requests_from_real_clients_are_accepted() {
     let gw = TestGateway::start().await;
     let mut c = gw.connect_granted().await;
-    let body = format!(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    let request = |call_context: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:reg="http://egov.bg/RegiX" xmlns:sig="http://egov.bg/RegiX/SignedData" xmlns:p="http://egov.bg/RegiX/GRAO/NBD/PersonDataRequest">
   <soapenv:Header/>
   <soapenv:Body>
@@ -127,22 +128,28 @@ async fn lenient_requests_from_real_clients_are_accepted() {
           <sig:Argument><p:PersonDataRequest><p:EGN>{}</p:EGN></p:PersonDataRequest></sig:Argument>
           <sig:Unexpected>ignored</sig:Unexpected>
           <sig:Operation>{}</sig:Operation>
+          {call_context}
         </sig:ServiceRequestData>
       </reg:request>
     </reg:Execute>
   </soapenv:Body>
 </soapenv:Envelope>"#,
-        known_egn(),
-        soap::PERSON_DATA_SEARCH
-    );
+            known_egn(),
+            soap::PERSON_DATA_SEARCH
+        )
+    };
+    let with_context =
+        request("<sig:CallContext><sig:LawReason>LB-TEST</sig:LawReason></sig:CallContext>");
     let reply = c
-        .post(soap::V2_BASIC, soap::SOAP11, None, body)
+        .post(soap::V2_BASIC, soap::SOAP11, None, with_context)
         .await
         .unwrap();
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
         between(&reply.body, "<HasError>", "</HasError>"),
-        Some("false")
+        Some("false"),
+        "{}",
+        reply.body
     );
     // The echoed argument declares the namespace it inherited from the envelope.
     assert!(reply.body.contains(&format!(
@@ -151,6 +158,18 @@ async fn lenient_requests_from_real_clients_are_accepted() {
     )));
     // Unqualified ReturnAccessMatrix was ignored: the matrix is nil.
     assert!(reply.body.contains(r#"<Matrix xsi:nil="true"/>"#));
+
+    // Without a CallContext the request is still read (no fault), but regway enforces the
+    // legal basis that RegiX only logged: an in-band refusal.
+    let reply = c
+        .post(soap::V2_BASIC, soap::SOAP11, None, request(""))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        crate::in_band_error(&reply.body),
+        Some("Access denied! No legal basis is cited: CallContext/LawReason must start with the code of a legal basis.")
+    );
 }
 
 /// A person the register does not know is an empty, valid response, not an error.

@@ -149,7 +149,7 @@ async fn bad_calls_get_contract_faults() {
     let text = assert_fault(&gw, &wrong_arg, 500, "contract.argument-mismatch").await;
     assert!(text.contains("{http://egov.bg/RegiX/GRAO/NBD/PersonDataRequest}PersonDataRequest"));
     let no_arg = soap::v2_soap11(&format!(
-        "<Operation>{}</Operation>",
+        "<Operation>{}</Operation><CallContext><LawReason>LB-TEST</LawReason></CallContext>",
         soap::PERSON_DATA_SEARCH
     ));
     let text = assert_fault(&gw, &no_arg, 500, "contract.argument-missing").await;

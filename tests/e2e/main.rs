@@ -2,7 +2,9 @@
 //! SQLite store, and clients that speak HTTP over mutual TLS.
 
 mod calls;
+mod cli;
 mod denials;
+mod grants;
 mod hostile;
 mod interop;
 mod lifecycle;

@@ -43,7 +43,7 @@ def members():
             "ServiceURI": "123-12345-01.01.2017",
             "ServiceType": "interop test",
             "EmployeeIdentifier": "zeep@example.invalid",
-            "LawReason": "test",
+            "LawReason": "LB-TEST: interop test",
         },
         "SignResult": False,
         "ReturnAccessMatrix": False,

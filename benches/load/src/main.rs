@@ -54,6 +54,10 @@ struct BenchArgs {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Drive the gateway as a consumer granted only these fields (repeat), so the response is
+    /// filtered; by default the quick start's consumer, granted `*`.
+    #[arg(long = "field")]
+    fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,11 +138,17 @@ async fn bench(args: BenchArgs) -> anyhow::Result<bool> {
     let gateway_addr = procs::free_port()?;
     procs::quickstart(&regway, data, gateway_addr)?;
 
+    let consumer = if args.fields.is_empty() {
+        "consumer-granted"
+    } else {
+        procs::grant_fields(&regway, data, &args.fields)?;
+        "consumer-denied"
+    };
     let pki = data.join("pki");
     let ca_pem = read(&pki.join("ca.pem"))?;
     let identity = Identity {
-        cert_pem: read(&pki.join("consumer-granted.pem"))?,
-        key_pem: read(&pki.join("consumer-granted.key"))?,
+        cert_pem: read(&pki.join(format!("{consumer}.pem")))?,
+        key_pem: read(&pki.join(format!("{consumer}.key")))?,
     };
     let request = Bytes::from(read(&data.join("samples/PersonDataSearch.xml"))?);
     // Resumption off: every new connection is a full handshake with the client certificate

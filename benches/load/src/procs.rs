@@ -39,6 +39,42 @@ pub fn quickstart(regway: &Path, data_dir: &Path, listen: SocketAddr) -> anyhow:
     Ok(())
 }
 
+/// `regway grant add`: give the quick start's second consumer (granted nothing) the demo
+/// PersonDataSearch under the demo legal basis, with only `fields`.
+pub fn grant_fields(regway: &Path, data_dir: &Path, fields: &[String]) -> anyhow::Result<()> {
+    let mut cmd = Command::new(regway);
+    cmd.args(["grant", "add", "--config"])
+        .arg(data_dir.join("regway.toml"))
+        .args(["--consumer", "Demo Agency", "--system", "records"])
+        .args([
+            "--operation",
+            "TechnoLogica.RegiX.GraoNBDAdapter.APIService.INBDAPI.PersonDataSearch",
+        ])
+        .args([
+            "--legal-basis",
+            "DEMO-1",
+            "--by",
+            "regway-load",
+            "--reason",
+            "load benchmark",
+        ]);
+    for f in fields {
+        cmd.args(["--field", f]);
+    }
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", regway.display()))?;
+    if !out.status.success() {
+        bail!(
+            "`regway grant add` failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
 /// A child process that is killed and reaped when dropped, on success, error or interrupt.
 pub struct ChildGuard {
     pub name: &'static str,
