@@ -179,14 +179,7 @@ impl Gateway {
             Ok(Err(e)) => return (ServiceResult::failed(&e.to_string(), 0), "adapter.error"),
             Ok(Ok(xml)) => xml,
         };
-        // A grant of every field (`*`) would copy the checked answer unchanged: skip the pass.
-        let checked = self.check_response(route, answer).and_then(|answer| {
-            if fields.is_all() {
-                return Ok(answer);
-            }
-            filter(&answer, fields, self.limits)
-                .map_err(|e| format!("The registry returned an invalid response: {e}"))
-        });
+        let checked = self.check_response(route, &answer, fields);
         match checked {
             Ok(response) => (
                 ServiceResult::ready(
@@ -208,23 +201,29 @@ impl Gateway {
         }
     }
 
-    /// An adapter's answer must be one well-formed element of the operation's response type.
-    /// It is embedded as it is when it declares every namespace it uses; otherwise it is
+    /// Filter an adapter's answer to the granted fields, in the one pass that also checks it:
+    /// it must be one well-formed element of the operation's response type. The result is
+    /// embedded as it is when it declares every namespace it uses; otherwise it is
     /// re-serialised so that embedding cannot change its meaning.
-    fn check_response(&self, route: &Route, answer: String) -> Result<String, String> {
+    fn check_response(
+        &self,
+        route: &Route,
+        answer: &str,
+        fields: &FieldSet,
+    ) -> Result<String, String> {
         let invalid = |e: xml::XmlError| format!("The registry returned an invalid response: {e}");
-        let checked = xml::check_standalone(&answer, self.limits).map_err(invalid)?;
+        let filtered = filter(answer, fields, self.limits).map_err(invalid)?;
         let expected = route.spec.response;
-        if checked.ns != expected.ns || checked.local != expected.local {
+        if filtered.root_ns != expected.ns || filtered.root_local != expected.local {
             return Err(format!(
                 "The registry returned {{{}}}{} instead of {expected}",
-                checked.ns, checked.local
+                filtered.root_ns, filtered.root_local
             ));
         }
-        if !checked.needs_rewrite {
-            return Ok(answer);
+        if filtered.self_contained {
+            return Ok(filtered.xml);
         }
-        Ok(xml::parse(answer.as_bytes(), self.limits)
+        Ok(xml::parse(filtered.xml.as_bytes(), self.limits)
             .map_err(invalid)?
             .to_standalone_xml())
     }

@@ -17,7 +17,20 @@ use crate::soap::xml::{Limits, XmlError};
 
 const XSI_NS: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
 
-/// Apply `fields` to `xml`, a standalone response element.
+/// A filtered response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filtered {
+    pub xml: String,
+    /// The namespace and local name of the root element.
+    pub root_ns: String,
+    pub root_local: String,
+    /// Whether the output can be embedded as it is: no unprefixed element relies on a default
+    /// namespace it does not declare (it would take its embedder's). When false the caller
+    /// re-serialises it (see [`crate::soap::xml::Element::to_standalone_xml`]).
+    pub self_contained: bool,
+}
+
+/// Apply `fields` to `xml`, a standalone response element, in one pass that also checks it.
 ///
 /// * The root is always kept, with its namespace declarations.
 /// * An element is kept when its path is granted (with its own text; with everything below it
@@ -31,7 +44,7 @@ const XSI_NS: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
 ///
 /// The whole input is checked under the rules of [`crate::soap::xml::parse`], dropped parts
 /// included: DTDs, undefined entities, unbound prefixes and documents over `limits` are refused.
-pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<String, XmlError> {
+pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<Filtered, XmlError> {
     let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     let mut reader = NsReader::from_str(xml);
     let config = reader.config_mut();
@@ -46,6 +59,10 @@ pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<String, Xm
     let mut open: Vec<Cursor> = Vec::with_capacity(16);
     let mut nodes = 0usize;
     let mut seen_root = false;
+    let mut root = (String::new(), String::new());
+    let mut self_contained = true;
+    // Per open element: whether a default namespace declaration (even `xmlns=""`) is in scope.
+    let mut default_declared: Vec<bool> = Vec::with_capacity(16);
     loop {
         let event = reader.read_event().map_err(malformed)?;
         match event {
@@ -63,8 +80,20 @@ pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<String, Xm
                     None => fields.root(),
                     Some(&parent) => fields.child(parent, e.local_name().as_ref(), false),
                 };
-                if let ResolveResult::Unknown(p) = reader.resolve_element(e.name()).0 {
-                    return Err(unbound(&p));
+                match reader.resolve_element(e.name()).0 {
+                    ResolveResult::Unknown(p) => return Err(unbound(&p)),
+                    ResolveResult::Bound(ns) if open.is_empty() => {
+                        root.0 = String::from_utf8_lossy(ns.as_ref()).into_owned();
+                    }
+                    _ => {}
+                }
+                if open.is_empty() {
+                    root.1 = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                }
+                let declared = default_declared.last().copied().unwrap_or(false)
+                    || e.attributes().flatten().any(|a| a.key.as_ref() == b"xmlns");
+                if !declared && !e.name().as_ref().contains(&b':') {
+                    self_contained = false;
                 }
                 nodes += 1;
                 out.start(&reader, e, fields, cursor, &mut nodes)?;
@@ -73,11 +102,13 @@ pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<String, Xm
                 }
                 if matches!(event, Event::Start(_)) {
                     open.push(cursor);
+                    default_declared.push(declared);
                 } else {
                     out.end(cursor, e.name().as_ref());
                 }
             }
             Event::End(ref e) => {
+                default_declared.pop();
                 let cursor = open
                     .pop()
                     .ok_or_else(|| XmlError::Malformed("unexpected end tag".to_string()))?;
@@ -114,7 +145,13 @@ pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<String, Xm
         return Err(XmlError::Empty);
     }
     // Every byte was copied from the `&str` input at markup boundaries, so this holds.
-    String::from_utf8(out.bytes).map_err(|_| XmlError::Encoding)
+    let xml = String::from_utf8(out.bytes).map_err(|_| XmlError::Encoding)?;
+    Ok(Filtered {
+        xml,
+        root_ns: root.0,
+        root_local: root.1,
+        self_contained,
+    })
 }
 
 /// The filtered text being written.
@@ -311,7 +348,7 @@ mod tests {
 
     fn run(xml: &str, paths: &[&str], table: &[Field]) -> String {
         let fields = FieldSet::parse(paths, table).unwrap();
-        filter(xml, &fields, Limits::default()).unwrap()
+        filter(xml, &fields, Limits::default()).unwrap().xml
     }
 
     /// Every element of a tree: its path below the root (local names), namespace, own text
@@ -392,7 +429,9 @@ mod tests {
         {
             let xml = person(egn);
             assert_eq!(
-                filter(&xml, &FieldSet::all(), Limits::default()).unwrap(),
+                filter(&xml, &FieldSet::all(), Limits::default())
+                    .unwrap()
+                    .xml,
                 xml
             );
             assert_eq!(run(&xml, &["*"], &[]), xml);
@@ -576,7 +615,9 @@ mod tests {
 
     #[test]
     fn everything_granted_drops_only_declaration_comments_and_pis() {
-        let out = filter(ORDER, &FieldSet::all(), Limits::default()).unwrap();
+        let out = filter(ORDER, &FieldSet::all(), Limits::default())
+            .unwrap()
+            .xml;
         assert!(out.starts_with("<o:Order "), "{out}");
         assert!(!out.contains("<!--") && !out.contains("<?"), "{out}");
         assert_eq!(flatten(&tree(&out)), flatten(&tree(ORDER)));
@@ -647,9 +688,41 @@ mod tests {
         );
         // A byte order mark is not content.
         assert_eq!(
-            filter("\u{feff}<r/>", &all, Limits::default()).unwrap(),
+            filter("\u{feff}<r/>", &all, Limits::default()).unwrap().xml,
             "<r/>"
         );
+    }
+
+    #[test]
+    fn reports_the_root_and_whether_the_output_embeds_as_is() {
+        let all = FieldSet::all();
+        let f = filter(
+            r#"<p:R xmlns:p="urn:r"><p:A/></p:R>"#,
+            &all,
+            Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (f.root_ns.as_str(), f.root_local.as_str(), f.self_contained),
+            ("urn:r", "R", true)
+        );
+        let f = filter(
+            r#"<R xmlns="urn:r"><A xmlns=""/></R>"#,
+            &all,
+            Limits::default(),
+        )
+        .unwrap();
+        assert!(f.self_contained);
+        // An unprefixed element with no default namespace declared would take its embedder's.
+        let f = filter(
+            r#"<p:R xmlns:p="urn:r"><A/></p:R>"#,
+            &all,
+            Limits::default(),
+        )
+        .unwrap();
+        assert!(!f.self_contained);
+        let f = filter("<R/>", &all, Limits::default()).unwrap();
+        assert_eq!((f.root_ns.as_str(), f.self_contained), ("", false));
     }
 
     /// Exceptions to "every table path occurs in the demo data", with the reason.
@@ -784,7 +857,7 @@ mod tests {
             let egn = &population().people()[index % population().len()].egn;
             let xml = person(egn);
             let fields = FieldSet::parse(&paths, person_spec().fields).unwrap();
-            let out = filter(&xml, &fields, Limits::default()).unwrap();
+            let out = filter(&xml, &fields, Limits::default()).unwrap().xml;
             let filtered = flatten(&parse(out.as_bytes(), Limits::default()).unwrap());
             for (path, _, _, attributes) in &filtered {
                 prop_assert_ne!(fields.access(path), Access::Denied, "{} in {}", path, out);
@@ -806,7 +879,7 @@ mod tests {
         #[test]
         fn everything_granted_changes_nothing(index in 0..5_000usize) {
             let xml = person(&population().people()[index % population().len()].egn);
-            let out = filter(&xml, &FieldSet::all(), Limits::default()).unwrap();
+            let out = filter(&xml, &FieldSet::all(), Limits::default()).unwrap().xml;
             prop_assert_eq!(flatten(&tree(&out)), flatten(&tree(&xml)));
         }
     }
