@@ -84,14 +84,25 @@ impl Gateway {
             Ok(r) => r,
             Err((e, relates_to)) => fault(version, &e, relates_to.as_deref()),
         };
-        tracing::debug!(
-            contract = ?req.contract,
-            caller = %&req.peer.sha256[..16],
-            outcome = response.outcome,
-            status = response.status,
-            micros = started.elapsed().as_micros() as u64,
-            "call"
-        );
+        // Refusals and faults are logged at info, successes at debug (the audit trail, not
+        // the log, is the record of calls). Never a body or an identifier from the request.
+        macro_rules! call_log {
+            ($level:ident) => {
+                tracing::$level!(
+                    contract = ?req.contract,
+                    caller = %&req.peer.sha256[..16],
+                    outcome = response.outcome,
+                    status = response.status,
+                    micros = started.elapsed().as_micros() as u64,
+                    "call"
+                )
+            };
+        }
+        if response.outcome == "ok" {
+            call_log!(debug);
+        } else {
+            call_log!(info);
+        }
         response
     }
 

@@ -165,7 +165,20 @@ async fn service_result_data_validates_against_regways_contract_schema() {
         .await
         .unwrap()
         .body;
-    let docs: Vec<String> = [success, refusal]
+    let with_matrix = person_data_soap11().replace(
+        "<ReturnAccessMatrix>false</ReturnAccessMatrix>",
+        "<ReturnAccessMatrix>true</ReturnAccessMatrix>",
+    );
+    let matrix = ok
+        .post(soap::V2_BASIC, soap::SOAP11, None, with_matrix)
+        .await
+        .unwrap()
+        .body;
+    assert!(
+        matrix.contains(r#"<Matrix id="AccessMatrix"><HasAccess>true</HasAccess>"#),
+        "{matrix}"
+    );
+    let docs: Vec<String> = [success, refusal, matrix]
         .iter()
         .map(|b| {
             let inner = crate::between(b, "<ExecuteResult>", "</ExecuteResult>").expect("result");
