@@ -17,6 +17,26 @@ use crate::policy::legal_basis::normalize_code;
 use crate::routing::Routes;
 use crate::store::{GrantVersion, Grantee, LegalBasis, NewGrant, Store};
 
+/// A validity window from the command line.
+#[derive(Debug, clap::Args)]
+pub struct Validity {
+    /// Start of validity: YYYY-MM-DD or RFC 3339 (default: now).
+    #[arg(long)]
+    valid_from: Option<String>,
+    /// End of validity, exclusive (default: none).
+    #[arg(long)]
+    valid_to: Option<String>,
+}
+
+impl Validity {
+    /// (from, to) in Unix seconds.
+    fn window(&self) -> anyhow::Result<(i64, Option<i64>)> {
+        let from = self.valid_from.as_deref().map(parse_time).transpose()?;
+        let to = self.valid_to.as_deref().map(parse_time).transpose()?;
+        Ok((from.unwrap_or_else(now), to))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LegalBasisCommand {
     /// Register a coded legal basis.
@@ -29,12 +49,8 @@ pub enum LegalBasisCommand {
         /// The article of law, as people cite it.
         #[arg(long)]
         citation: String,
-        /// Start of validity: YYYY-MM-DD or RFC 3339 (default: now).
-        #[arg(long)]
-        valid_from: Option<String>,
-        /// End of validity, exclusive (default: none).
-        #[arg(long)]
-        valid_to: Option<String>,
+        #[command(flatten)]
+        validity: Validity,
     },
     /// List legal bases.
     List {
@@ -68,10 +84,8 @@ pub enum GrantCommand {
         /// See `regway fields <operation>`.
         #[arg(long = "field", required = true)]
         fields: Vec<String>,
-        #[arg(long)]
-        valid_from: Option<String>,
-        #[arg(long)]
-        valid_to: Option<String>,
+        #[command(flatten)]
+        validity: Validity,
         /// Who grants it.
         #[arg(long)]
         by: String,
@@ -138,22 +152,18 @@ pub async fn legal_basis(config: &Path, command: LegalBasisCommand) -> anyhow::R
             code,
             title,
             citation,
-            valid_from,
-            valid_to,
+            validity,
         } => {
             let Some(code) = normalize_code(&code) else {
                 bail!("'{code}' is not a valid legal-basis code: use ASCII letters, digits and . _ / -");
             };
+            let (valid_from, valid_to) = validity.window()?;
             let lb = LegalBasis {
                 code,
                 title,
                 citation,
-                valid_from: valid_from
-                    .as_deref()
-                    .map(parse_time)
-                    .transpose()?
-                    .unwrap_or_else(now),
-                valid_to: valid_to.as_deref().map(parse_time).transpose()?,
+                valid_from,
+                valid_to,
             };
             store.add_legal_basis(&lb).await?;
             println!("added legal basis {}", lb.code);
@@ -238,11 +248,11 @@ pub async fn grant(config: &Path, command: GrantCommand) -> anyhow::Result<()> {
             operation,
             legal_bases,
             fields,
-            valid_from,
-            valid_to,
+            validity,
             by,
             reason,
         } => {
+            let (valid_from, valid_to) = validity.window()?;
             let route = routes.get(&operation).with_context(|| {
                 format!("no adapter serves the operation '{operation}' (see `regway operations`)")
             })?;
@@ -266,12 +276,8 @@ pub async fn grant(config: &Path, command: GrantCommand) -> anyhow::Result<()> {
                     operation,
                     legal_bases: codes,
                     fields,
-                    valid_from: valid_from
-                        .as_deref()
-                        .map(parse_time)
-                        .transpose()?
-                        .unwrap_or_else(now),
-                    valid_to: valid_to.as_deref().map(parse_time).transpose()?,
+                    valid_from,
+                    valid_to,
                     granted_by: by,
                     reason,
                 })

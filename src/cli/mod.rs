@@ -19,6 +19,20 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Where the administration commands find the store: the gateway's configuration.
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// The gateway's configuration file (its `data_dir` holds the store).
+    #[arg(
+        long,
+        short,
+        default_value = "regway.toml",
+        env = "REGWAY_CONFIG",
+        global = true
+    )]
+    pub config: PathBuf,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the gateway.
@@ -43,27 +57,15 @@ pub enum Command {
     Operations,
     /// Manage coded legal bases.
     LegalBasis {
-        #[arg(
-            long,
-            short,
-            default_value = "regway.toml",
-            env = "REGWAY_CONFIG",
-            global = true
-        )]
-        config: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         #[command(subcommand)]
         command: admin::LegalBasisCommand,
     },
     /// Manage grants: operation, legal bases, fields, validity.
     Grant {
-        #[arg(
-            long,
-            short,
-            default_value = "regway.toml",
-            env = "REGWAY_CONFIG",
-            global = true
-        )]
-        config: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         #[command(subcommand)]
         command: admin::GrantCommand,
     },
@@ -91,8 +93,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             no_serve,
         } => quickstart::run(&data_dir, listen, !no_serve).await,
-        Command::LegalBasis { config, command } => admin::legal_basis(&config, command).await,
-        Command::Grant { config, command } => admin::grant(&config, command).await,
+        Command::LegalBasis { store, command } => admin::legal_basis(&store.config, command).await,
+        Command::Grant { store, command } => admin::grant(&store.config, command).await,
         Command::Fields { operation, json } => admin::fields(&operation, json),
         Command::Operations => {
             let routes = crate::routing::Routes::from_names(
