@@ -192,3 +192,38 @@ async fn service_result_data_validates_against_regways_contract_schema() {
         .collect();
     pyenv::validate(&workspace().join("xsd/RegiXSignedData.xsd"), &docs).unwrap();
 }
+
+/// A V1 answer, with its access matrix in tempuri, validates against regway's V1 schema.
+#[tokio::test]
+async fn v1_answers_validate_against_regways_v1_schema() {
+    let gw = TestGateway::start().await;
+    let mut c = gw.connect_granted().await;
+    let body = soap::v1_soap12(
+        soap::PERSON_DATA_SEARCH,
+        &soap::person_data_request(&known_egn()),
+        "urn:uuid:1",
+    )
+    .replace(
+        "<ReturnAccessMatrix>false</ReturnAccessMatrix>",
+        "<ReturnAccessMatrix>true</ReturnAccessMatrix>",
+    );
+    let content_type =
+        soap::soap12_content_type("http://tempuri.org/IRegiXEntryPoint/ExecuteSynchronous");
+    let reply = c
+        .post(soap::V1, &content_type, None, body)
+        .await
+        .unwrap()
+        .body;
+    assert!(reply.contains(r#"<Matrix id="AccessMatrix">"#), "{reply}");
+    let inner = crate::between(&reply, "<s:Body ", "</s:Body>").expect("a body");
+    let doc = inner
+        .split_once('>')
+        .map(|(_, rest)| rest.to_string())
+        .expect("body content")
+        .replacen(
+            "<ExecuteSynchronousResponse ",
+            r#"<ExecuteSynchronousResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" "#,
+            1,
+        );
+    pyenv::validate(&workspace().join("xsd/RegiXEntryPointV1.xsd"), &[doc]).unwrap();
+}
