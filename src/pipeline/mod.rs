@@ -72,10 +72,6 @@ impl Gateway {
         }
     }
 
-    pub fn routes(&self) -> &Routes {
-        &self.routes
-    }
-
     /// Answer one request.
     pub async fn handle(&self, req: Request<'_>) -> Response {
         let started = Instant::now();

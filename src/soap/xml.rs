@@ -70,11 +70,6 @@ impl Scope {
             .find(|d| d.prefix == prefix)
             .map(|d| d.uri.as_str())
     }
-
-    /// The bindings in scope, innermost last; a prefix may appear more than once.
-    pub fn bindings(&self) -> &[NsDecl] {
-        &self.bindings
-    }
 }
 
 /// An attribute with its namespace resolved. Namespace declarations are not attributes here.
