@@ -37,6 +37,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     #[serde(default)]
     pub adapters: AdaptersConfig,
+    #[serde(default)]
+    pub audit: AuditConfig,
 }
 
 /// The TLS listener.
@@ -128,7 +130,54 @@ impl Default for AdaptersConfig {
     }
 }
 
+/// The audit trail (see `src/audit`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// The name recorded as `node` in every call record (default: the host name).
+    pub node: Option<String>,
+    /// The HMAC keys for identifiers (default: `<data_dir>/audit/identifier-keys`). Best kept
+    /// off the database's volume: with the database *and* this file, pseudonyms can be reversed
+    /// by enumeration.
+    pub identifier_keys: Option<PathBuf>,
+    /// The checkpoint signing key (default: `<data_dir>/audit/checkpoint-key.pem`).
+    pub checkpoint_key: Option<PathBuf>,
+    /// Seal a checkpoint after this many records…
+    pub checkpoint_every: u64,
+    /// …or this many seconds after the last one, whichever comes first.
+    pub checkpoint_interval_s: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            node: None,
+            identifier_keys: None,
+            checkpoint_key: None,
+            checkpoint_every: 1000,
+            checkpoint_interval_s: 60,
+        }
+    }
+}
+
 impl Config {
+    /// Where the audit keys are: configured, or their defaults in the data directory.
+    pub fn audit_key_paths(&self) -> crate::audit::keys::KeyPaths {
+        use crate::audit::keys::{CHECKPOINT_KEY_FILE, IDENTIFIER_KEYS_FILE};
+        crate::audit::keys::KeyPaths {
+            identifier_keys: self
+                .audit
+                .identifier_keys
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join(IDENTIFIER_KEYS_FILE)),
+            checkpoint_key: self
+                .audit
+                .checkpoint_key
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join(CHECKPOINT_KEY_FILE)),
+        }
+    }
+
     /// Read and check a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -156,6 +205,8 @@ impl Config {
         fix(&mut self.server.key);
         self.server.client_ca.iter_mut().for_each(fix);
         self.server.crl.iter_mut().for_each(fix);
+        self.audit.identifier_keys.iter_mut().for_each(fix);
+        self.audit.checkpoint_key.iter_mut().for_each(fix);
     }
 
     /// Refuse settings that cannot work together.
@@ -173,6 +224,11 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "limits.body_bytes and limits.max_connections must be positive, limits.max_xml_depth at least 8, limits.max_xml_nodes at least 64".into(),
+            ));
+        }
+        if self.audit.checkpoint_every == 0 || self.audit.checkpoint_interval_s == 0 {
+            return Err(ConfigError::Invalid(
+                "audit.checkpoint_every and audit.checkpoint_interval_s must be positive".into(),
             ));
         }
         if l.adapter_timeout_ms >= l.request_timeout_ms {

@@ -31,6 +31,8 @@ pub enum Error {
     BodyRead(String),
     #[error("The request was not completed within {0} ms")]
     Timeout(u64),
+    #[error("The call cannot be recorded in the audit trail, so it is refused. Try again later.")]
+    AuditUnavailable,
 }
 
 impl From<SoapError> for Error {
@@ -64,13 +66,14 @@ impl Error {
             Error::BodyTooLarge(_) => "http.body-too-large",
             Error::BodyRead(_) => "http.body-read",
             Error::Timeout(_) => "http.timeout",
+            Error::AuditUnavailable => "audit.unavailable",
         }
     }
 
     /// Who caused it.
     pub fn side(&self) -> Side {
         match self {
-            Error::Timeout(_) => Side::Internal,
+            Error::Timeout(_) | Error::AuditUnavailable => Side::Internal,
             Error::Contract(ContractError::NotSupported(_)) => Side::Internal,
             _ => Side::Downstream,
         }
@@ -96,7 +99,7 @@ impl Error {
         match self {
             Error::BodyTooLarge(_) => 413,
             Error::Envelope(EnvelopeError::Soap(SoapError::MediaType(_))) => 415,
-            Error::Timeout(_) => 503,
+            Error::Timeout(_) | Error::AuditUnavailable => 503,
             _ if version == SoapVersion::V12 && self.fault_code() != FaultCode::Receiver => 400,
             _ => 500,
         }

@@ -3,8 +3,9 @@
 //! The request path, in order, is in [`pipeline`]; the folders name the architecture:
 //! [`server`] (TLS and HTTP), [`soap`] (envelopes, faults, the strict XML reader), [`contract`]
 //! (RegiX V2/V1 on the wire), [`policy`] (identity and grants), [`routing`] (operation →
-//! adapter), [`store`] (SQLite), [`cli`].
+//! adapter), [`audit`] (the tamper-evident trail), [`store`] (SQLite), [`cli`].
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod contract;

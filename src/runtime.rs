@@ -1,4 +1,4 @@
-//! Start-up: configuration → store → routes → policy snapshot → TLS → listener. Used by
+//! Start-up: configuration → store → routes → policy snapshot → audit writer → TLS → listener. Used by
 //! `regway serve`, the quick start, and the end-to-end tests (which run the real server).
 
 use std::net::SocketAddr;
@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::audit::{self, AuditError, Auditor, Sealing};
 use crate::config::Config;
 use crate::pipeline::Gateway;
 use crate::routing::{Routes, RoutingError};
@@ -20,6 +21,9 @@ use crate::store::{Store, StoreError};
 /// How often the store is checked for committed changes to reload the policy.
 const POLICY_POLL: Duration = Duration::from_millis(250);
 
+/// How long shutdown waits for the audit writer to seal its last checkpoint.
+const AUDIT_DRAIN: Duration = Duration::from_secs(5);
+
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -29,6 +33,8 @@ pub enum StartError {
     Routing(#[from] RoutingError),
     #[error(transparent)]
     Tls(#[from] TlsError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -85,6 +91,20 @@ pub async fn launch(
     let tables = routes.clone();
     let fields_of = move |op: &str| tables.get(op).map(|r| r.spec.fields);
     let policy = Arc::new(ArcSwap::from_pointee(store.load_policy(&fields_of).await?));
+    let (auditor, audit_writer) = Auditor::start(
+        &store,
+        config
+            .audit
+            .node
+            .clone()
+            .unwrap_or_else(audit::default_node),
+        &config.audit_key_paths(),
+        Sealing {
+            every: config.audit.checkpoint_every,
+            interval: Duration::from_secs(config.audit.checkpoint_interval_s),
+        },
+    )
+    .await?;
     let tls = server::tls::server_config(&config.server)?;
     let listener = TcpListener::bind(config.server.listen)
         .await
@@ -105,6 +125,7 @@ pub async fn launch(
             max_nodes: limits.max_xml_nodes,
         },
         limits.adapter_timeout(),
+        auditor,
     ));
     let mut watcher = store.watch().await?;
     let reload_store = store.clone();
@@ -137,6 +158,13 @@ pub async fn launch(
     let task = tokio::spawn(async move {
         server::serve(listener, tls, gateway, limits, shutdown).await;
         reloader.abort();
+        // The writer stops (sealing a last checkpoint) once no request holds the gateway.
+        if tokio::time::timeout(AUDIT_DRAIN, audit_writer)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the audit writer did not stop in time; the last records are sealed at the next start");
+        }
         tracing::info!("regway stopped");
     });
     Ok(Running {

@@ -37,6 +37,14 @@ pub enum Contract {
 }
 
 impl Contract {
+    /// The contract's short name (`V2`, `V1`), for records and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Contract::V2 => "V2",
+            Contract::V1 => "V1",
+        }
+    }
+
     /// The namespace of the operation wrappers.
     pub fn ns(self) -> &'static str {
         match self {

@@ -8,20 +8,26 @@
 //! 5. check the argument is the operation's request element;
 //! 6. call the adapter under a deadline (failures in-band, as RegiX reports them);
 //! 7. filter the answer to the granted fields (default deny) and build the access matrix;
-//! 8. write `ServiceResultData` in the consumer's contract and SOAP version.
+//! 8. write `ServiceResultData` in the consumer's contract and SOAP version;
+//! 9. append the call's audit record and wait until it is durable — whatever the outcome,
+//!    refusals and faults included; a call that cannot be recorded is refused.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use regway_adapter::AdapterRequest;
+use sha2::{Digest, Sha256};
 
+use crate::audit::record::subjects_in;
+use crate::audit::{Auditor, CallFacts, CallIds, Outcome};
 use crate::contract::{
     self, Call, Contract, ContractError, DataContainer, ServiceRequest, ServiceResult,
 };
 use crate::error::Error;
 use crate::policy::fields::FieldSet;
 use crate::policy::filter::filter;
+use crate::policy::legal_basis::cited_code;
 use crate::policy::{PolicySnapshot, Thumbprints};
 use crate::routing::{Route, Routes};
 use crate::soap::envelope::write_envelope;
@@ -35,16 +41,21 @@ pub struct Gateway {
     routes: Routes,
     limits: Limits,
     adapter_timeout: Duration,
+    audit: Arc<Auditor>,
 }
 
 /// A SOAP request as the HTTP layer hands it over.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Request<'a> {
     pub contract: Contract,
     pub content_type: &'a str,
-    pub body: &'a [u8],
+    /// The body, or why the HTTP layer could not read it (too large, too slow…): such a call
+    /// is refused, and audited like any other.
+    pub body: Result<&'a [u8], &'a Error>,
     /// The TLS client certificate's thumbprints.
     pub peer: &'a Thumbprints,
+    /// When the whole request must be answered.
+    pub deadline: tokio::time::Instant,
 }
 
 /// The answer: always a SOAP message.
@@ -55,6 +66,10 @@ pub struct Response {
     pub body: String,
     /// A stable code for logs: `ok`, a denial code, `adapter.error`, or the fault's code.
     pub outcome: &'static str,
+    /// The error text the consumer is given, if any.
+    pub error: Option<String>,
+    /// The call's correlation id (also in the audit record), for the response header.
+    pub correlation_id: String,
 }
 
 impl Gateway {
@@ -63,23 +78,43 @@ impl Gateway {
         routes: Routes,
         limits: Limits,
         adapter_timeout: Duration,
+        audit: Arc<Auditor>,
     ) -> Gateway {
         Gateway {
             policy,
             routes,
             limits,
             adapter_timeout,
+            audit,
         }
     }
 
-    /// Answer one request.
+    /// Answer one request. Whatever happens, the call is recorded before the answer leaves;
+    /// if it cannot be recorded, the answer is a fault (fail closed).
     pub async fn handle(&self, req: Request<'_>) -> Response {
         let started = Instant::now();
         let version = SoapVersion::from_content_type(req.content_type).unwrap_or(SoapVersion::V11);
-        let response = match self.execute(&req).await {
-            Ok(r) => r,
-            Err((e, relates_to)) => fault(version, &e, relates_to.as_deref()),
+        let ids = self.audit.call_ids();
+        let mut facts = CallFacts {
+            contract: req.contract.name(),
+            certificate: req.peer.sha256.clone(),
+            ..CallFacts::default()
         };
+        let response = match req.body {
+            Err(e) => fault(version, e, None, &ids),
+            Ok(body) => {
+                let work = self.execute(&req, body, &ids, &mut facts);
+                match tokio::time::timeout_at(req.deadline, work).await {
+                    Ok(Ok(r)) => r,
+                    Ok(Err((e, relates_to))) => fault(version, &e, relates_to.as_deref(), &ids),
+                    Err(_) => {
+                        let e = Error::Timeout(self.request_budget(&req, started));
+                        fault(version, &e, None, &ids)
+                    }
+                }
+            }
+        };
+        let response = self.record(&req, facts, &ids, response, started).await;
         // Refusals and faults are logged at info, successes at debug (the audit trail, not
         // the log, is the record of calls). Never a body or an identifier from the request.
         macro_rules! call_log {
@@ -87,6 +122,7 @@ impl Gateway {
                 tracing::$level!(
                     contract = ?req.contract,
                     caller = %&req.peer.sha256[..16],
+                    correlation_id = %response.correlation_id,
                     outcome = response.outcome,
                     status = response.status,
                     micros = started.elapsed().as_micros() as u64,
@@ -102,11 +138,73 @@ impl Gateway {
         response
     }
 
-    async fn execute(&self, req: &Request<'_>) -> Result<Response, (Error, Option<String>)> {
+    /// The request deadline in ms, as configured (for the timeout fault's text).
+    fn request_budget(&self, req: &Request<'_>, started: Instant) -> u64 {
+        let left = req
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now());
+        (started.elapsed() + left).as_millis() as u64
+    }
+
+    /// Append the call's record; the response leaves only if that succeeded.
+    async fn record(
+        &self,
+        req: &Request<'_>,
+        facts: CallFacts,
+        ids: &CallIds,
+        response: Response,
+        started: Instant,
+    ) -> Response {
+        let outcome = Outcome {
+            code: response.outcome,
+            error: response.error.as_deref(),
+            status: response.status,
+            latency_us: started.elapsed().as_micros() as u64,
+            request_sha256: req
+                .body
+                .as_ref()
+                .ok()
+                .map(|b| hex::encode(Sha256::digest(b))),
+            response_sha256: hex::encode(Sha256::digest(response.body.as_bytes())),
+        };
+        let entry = facts.into_entry(
+            self.audit.keys(),
+            self.audit.node(),
+            ids,
+            &outcome,
+            time::OffsetDateTime::now_utc(),
+        );
+        let appended = match entry {
+            Ok(entry) => self.audit.append(entry).await,
+            Err(e) => Err(e),
+        };
+        match appended {
+            Ok(_) => response,
+            Err(e) => {
+                tracing::error!(correlation_id = %ids.correlation_id, error = %e, "call refused: not auditable");
+                fault(response.version, &Error::AuditUnavailable, None, ids)
+            }
+        }
+    }
+
+    async fn execute(
+        &self,
+        req: &Request<'_>,
+        body: &[u8],
+        ids: &CallIds,
+        facts: &mut CallFacts,
+    ) -> Result<Response, (Error, Option<String>)> {
         // 1. Envelope.
-        let env = Envelope::parse(req.content_type, req.body, self.limits)
-            .map_err(|e| (e.into(), None))?;
+        let env =
+            Envelope::parse(req.content_type, body, self.limits).map_err(|e| (e.into(), None))?;
         let relates_to = env.addressing().message_id;
+        facts.soap = Some(env.version.label());
+        facts.message_id = relates_to.clone();
+        let policy = self.policy.load_full();
+        if let Some(caller) = policy.caller(req.peer) {
+            facts.consumer = Some(caller.consumer_name.clone());
+            facts.system = Some(caller.system_name.clone());
+        }
         let fail = |e: Error| (e, relates_to.clone());
 
         // 2. Contract call.
@@ -119,6 +217,14 @@ impl Gateway {
                     return Err(fail(ContractError::NotSupported(what.to_string()).into()))
                 }
             };
+        let law_reason = request
+            .call_context
+            .as_ref()
+            .and_then(|c| c.law_reason.as_deref());
+        facts.context = request.call_context.clone();
+        facts.citizen_egn = request.citizen_egn.clone();
+        facts.employee_egn = request.employee_egn.clone();
+        facts.legal_basis = cited_code(law_reason);
 
         // 3. Route.
         let route = request
@@ -126,20 +232,26 @@ impl Gateway {
             .as_deref()
             .and_then(|op| self.routes.get(op))
             .ok_or_else(|| fail(ContractError::InvalidOperation.into()))?;
+        facts.operation = Some(route.spec.name.to_string());
+        if let Some(arg) = &request.argument {
+            facts.argument_subjects = subjects_in(arg, route.spec.subject_identifiers);
+        }
 
         // 4. Authorize, 5. check the argument, 6. call the adapter, 7. filter.
-        let policy = self.policy.load_full();
-        let law_reason = request
-            .call_context
-            .as_ref()
-            .and_then(|c| c.law_reason.as_deref());
         let (result, outcome) =
             match policy.authorize(req.peer, route.spec.name, law_reason, unix_now()) {
                 Err(denial) => (ServiceResult::refused(&denial.to_string()), denial.code()),
                 Ok(granted) => {
+                    facts.legal_basis = Some(granted.legal_basis.clone());
+                    facts.grants = granted.grants.clone();
                     let argument = check_argument(&request, route).map_err(|e| fail(e.into()))?;
-                    self.call_adapter(route, &request, argument, &granted.fields)
-                        .await
+                    let (result, outcome) = self
+                        .call_adapter(route, &request, argument, &granted.fields, ids.call_id)
+                        .await;
+                    if outcome == "ok" {
+                        facts.fields = granted.fields.paths();
+                    }
+                    (result, outcome)
                 }
             };
 
@@ -156,6 +268,8 @@ impl Gateway {
                 &body,
             ),
             outcome,
+            error: result.error.clone(),
+            correlation_id: ids.correlation_id.clone(),
         })
     }
 
@@ -165,6 +279,7 @@ impl Gateway {
         request: &ServiceRequest,
         argument: String,
         fields: &FieldSet,
+        call_id: u64,
     ) -> (ServiceResult, &'static str) {
         let call = route.adapter.execute(AdapterRequest {
             operation: route.spec.name,
@@ -178,12 +293,17 @@ impl Gateway {
                 return (
                     ServiceResult::failed(
                         &format!("The registry did not answer within {ms} ms"),
-                        0,
+                        call_id,
                     ),
                     "adapter.timeout",
                 );
             }
-            Ok(Err(e)) => return (ServiceResult::failed(&e.to_string(), 0), "adapter.error"),
+            Ok(Err(e)) => {
+                return (
+                    ServiceResult::failed(&e.to_string(), call_id),
+                    "adapter.error",
+                )
+            }
             Ok(Ok(xml)) => xml,
         };
         let checked = self.check_response(route, &answer, fields);
@@ -197,12 +317,12 @@ impl Gateway {
                             .return_access_matrix
                             .then(|| fields.matrix(&route.spec)),
                     },
-                    0,
+                    call_id,
                 ),
                 "ok",
             ),
             Err(message) => (
-                ServiceResult::failed(&message, 0),
+                ServiceResult::failed(&message, call_id),
                 "adapter.invalid-response",
             ),
         }
@@ -261,7 +381,7 @@ fn check_argument(request: &ServiceRequest, route: &Route) -> Result<String, Con
 }
 
 /// A fault response for a request that could not be answered.
-pub fn fault(version: SoapVersion, e: &Error, relates_to: Option<&str>) -> Response {
+pub fn fault(version: SoapVersion, e: &Error, relates_to: Option<&str>, ids: &CallIds) -> Response {
     Response {
         status: e.http_status(version),
         version,
@@ -273,5 +393,7 @@ pub fn fault(version: SoapVersion, e: &Error, relates_to: Option<&str>) -> Respo
             relates_to,
         ),
         outcome: e.code(),
+        error: Some(e.to_string()),
+        correlation_id: ids.correlation_id.clone(),
     }
 }

@@ -450,6 +450,7 @@ mod tests {
         },
         response_type: "RespType",
         fields: TABLE,
+        subject_identifiers: &[],
     };
 
     fn set(paths: &[&str]) -> FieldSet {

@@ -15,7 +15,6 @@ use crate::contract::{wsdl, Contract};
 use crate::error::Error;
 use crate::pipeline::{self, Gateway, Request};
 use crate::policy::Thumbprints;
-use crate::soap::SoapVersion;
 
 /// What every request on one TLS connection shares.
 pub struct ConnectionContext {
@@ -125,43 +124,47 @@ async fn post(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let version = SoapVersion::from_content_type(&content_type).unwrap_or(SoapVersion::V11);
     let limit = ctx.limits.body_bytes;
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return soap(pipeline::fault(version, &Error::BodyTooLarge(limit), None));
-    }
     let timeout = ctx.limits.request_timeout();
-    let work = async {
-        let body = match Limited::new(req.into_body(), limit).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(e)
+    let deadline = tokio::time::Instant::now() + timeout;
+    // The body is read under the request deadline; a body that is refused still makes a call
+    // (and an audit record), refused by the pipeline.
+    let body: Result<Bytes, Error> = if declared.is_some_and(|n| n > limit as u64) {
+        Err(Error::BodyTooLarge(limit))
+    } else {
+        let read = Limited::new(req.into_body(), limit).collect();
+        match tokio::time::timeout_at(deadline, read).await {
+            Ok(Ok(b)) => Ok(b.to_bytes()),
+            Ok(Err(e))
                 if e.downcast_ref::<http_body_util::LengthLimitError>()
                     .is_some() =>
             {
-                return pipeline::fault(version, &Error::BodyTooLarge(limit), None)
+                Err(Error::BodyTooLarge(limit))
             }
-            Err(e) => return pipeline::fault(version, &Error::BodyRead(e.to_string()), None),
-        };
-        ctx.gateway
-            .handle(Request {
-                contract,
-                content_type: &content_type,
-                body: &body,
-                peer: &ctx.peer,
-            })
-            .await
+            Ok(Err(e)) => Err(Error::BodyRead(e.to_string())),
+            Err(_) => Err(Error::Timeout(timeout.as_millis() as u64)),
+        }
     };
-    let response = match tokio::time::timeout(timeout, work).await {
-        Ok(r) => r,
-        Err(_) => pipeline::fault(version, &Error::Timeout(timeout.as_millis() as u64), None),
-    };
+    let response = ctx
+        .gateway
+        .handle(Request {
+            contract,
+            content_type: &content_type,
+            body: body.as_deref(),
+            peer: &ctx.peer,
+            deadline,
+        })
+        .await;
     soap(response)
 }
+
+/// The response header that carries the call's correlation id (as in its audit record).
+pub const CORRELATION_HEADER: &str = "x-regway-correlation-id";
 
 fn soap(r: pipeline::Response) -> Response {
     let mut out = hyper::Response::new(Full::new(Bytes::from(r.body)));
@@ -170,6 +173,9 @@ fn soap(r: pipeline::Response) -> Response {
         CONTENT_TYPE,
         HeaderValue::from_static(r.version.content_type()),
     );
+    if let Ok(v) = HeaderValue::from_str(&r.correlation_id) {
+        out.headers_mut().insert(CORRELATION_HEADER, v);
+    }
     out
 }
 

@@ -42,6 +42,14 @@ impl SoapVersion {
         }
     }
 
+    /// The version as people write it (`1.1`, `1.2`), for records and logs.
+    pub fn label(self) -> &'static str {
+        match self {
+            SoapVersion::V11 => "1.1",
+            SoapVersion::V12 => "1.2",
+        }
+    }
+
     /// The Content-Type of a message in this version.
     pub fn content_type(self) -> &'static str {
         match self {

@@ -16,8 +16,11 @@ use crate::policy::fields::FieldSet;
 use crate::policy::identity::{normalize_thumbprint, Thumbprints};
 use crate::policy::snapshot::{Caller, GrantEntry, OperationEntry, PolicySnapshot};
 
+mod admin_log;
+pub mod audit;
 mod grants;
 pub use crate::policy::snapshot::Grantee;
+pub use admin_log::{os_user, AdminChange};
 pub use grants::{GrantVersion, LegalBasis, NewGrant};
 
 /// The file name of the database inside the data directory.
@@ -37,6 +40,8 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("not a valid X.509 certificate: {0}")]
     Certificate(String),
+    #[error("the store is inconsistent: {0}")]
+    Corrupt(&'static str),
     #[error("{what} '{name}' does not exist")]
     NotFound { what: &'static str, name: String },
 }

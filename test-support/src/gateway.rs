@@ -7,7 +7,7 @@ use std::sync::Arc;
 use regway::routing::Routes;
 use regway_adapter::Adapter;
 
-use regway::config::{AdaptersConfig, Config, LimitsConfig, ServerConfig};
+use regway::config::{AdaptersConfig, AuditConfig, Config, LimitsConfig, ServerConfig};
 use regway::runtime::{self, Running};
 use regway::store::{Grantee, LegalBasis, NewGrant, Store};
 
@@ -29,6 +29,7 @@ pub struct GatewayOptions {
     /// Fake registries routed beside the built-in adapters (granted like them).
     pub extra: Vec<Arc<dyn Adapter>>,
     pub with_crl: bool,
+    pub audit: AuditConfig,
 }
 
 impl Default for GatewayOptions {
@@ -38,6 +39,7 @@ impl Default for GatewayOptions {
             adapters: AdaptersConfig::default().enabled,
             extra: Vec::new(),
             with_crl: true,
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -83,6 +85,7 @@ impl TestGateway {
             adapters: AdaptersConfig {
                 enabled: options.adapters.clone(),
             },
+            audit: options.audit.clone(),
         };
         config.validate().expect("valid test configuration");
         let mut routes = Routes::from_names(&config.adapters.enabled).expect("routes");
@@ -125,8 +128,36 @@ impl TestGateway {
             .expect("the granted consumer connects")
     }
 
+    /// Write the gateway's configuration as a `regway.toml` (for running the CLI against
+    /// its data directory) and return its path.
+    pub fn config_file(&self) -> PathBuf {
+        let c = &self.config;
+        let list = |paths: &[PathBuf]| {
+            paths
+                .iter()
+                .map(|p| format!("{:?}", p.display().to_string()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let text = format!(
+            "data_dir = {:?}\n[server]\nlisten = \"{}\"\ncert = {:?}\nkey = {:?}\nclient_ca = [{}]\ncrl = [{}]\n",
+            c.data_dir.display().to_string(),
+            self.addr,
+            c.server.cert.display().to_string(),
+            c.server.key.display().to_string(),
+            list(&c.server.client_ca),
+            list(&c.server.crl),
+        );
+        write(self.dir.path(), "regway.toml", &text)
+    }
+
     /// Stop the gateway, draining in-flight requests.
     pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+
+    /// Stop the gateway but keep its files (to inspect the store or run the CLI on it).
+    pub async fn stop(&mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await;
         }

@@ -22,6 +22,7 @@ const OPERATIONS: &[OperationSpec] = &[OperationSpec {
     },
     response_type: "EchoResponseType",
     fields: &[Field::element("Text")],
+    subject_identifiers: &[],
 }];
 
 /// Answers `EchoRequest` with `EchoResponse` after `delay`.

@@ -49,6 +49,10 @@ pub struct OperationSpec {
     /// The grantable fields of the response, as RegiX access-matrix paths below the root
     /// (`PersonNames.FirstName`), parents before children. Grants are checked against it.
     pub fields: &'static [Field],
+    /// Dot paths below the request root whose text identifies the subject of a call (a
+    /// person's EGN, a company's UIC), as RegiX's per-adapter log filters extract them. The
+    /// audit trail keeps them only as keyed hashes, and answers "who asked about S" with them.
+    pub subject_identifiers: &'static [&'static str],
 }
 
 /// One grantable field of a response type.

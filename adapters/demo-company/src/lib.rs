@@ -55,6 +55,7 @@ const VALID_UIC: OperationSpec = OperationSpec {
     },
     response_type: "ValidUICResponseType",
     fields: VALID_UIC_FIELDS,
+    subject_identifiers: &["UIC"],
 };
 
 /// The operations this register answers.

@@ -91,6 +91,7 @@ const PERSON_DATA: OperationSpec = OperationSpec {
     },
     response_type: "PersonDataResponseType",
     fields: PERSON_DATA_FIELDS,
+    subject_identifiers: &["EGN"],
 };
 
 const VALID_PERSON: OperationSpec = OperationSpec {
@@ -105,6 +106,7 @@ const VALID_PERSON: OperationSpec = OperationSpec {
     },
     response_type: "ValidPersonResponseType",
     fields: VALID_PERSON_FIELDS,
+    subject_identifiers: &["EGN"],
 };
 
 /// The operations this register answers.

@@ -1,0 +1,396 @@
+//! What one audit record says, and the one place where identifiers become pseudonyms.
+//!
+//! A record is a JSON object stored exactly as it was hashed. A few of its fields are copied
+//! into columns for queries ([`Columns`]); `regway audit verify` re-derives them from the JSON
+//! with the same function and checks that they agree.
+
+use serde_json::{json, Value};
+
+use super::keys::IdentifierKeys;
+use super::AuditError;
+use crate::contract::CallContext;
+
+/// What kind of event a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A SOAP call: allowed, refused or failed.
+    Call,
+    /// An administrative change (grant, legal basis, certificate…).
+    Admin,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Call => "call",
+            Kind::Admin => "admin",
+        }
+    }
+}
+
+/// The queryable copies of a record's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    pub kind: String,
+    pub at: String,
+    pub consumer: Option<String>,
+    pub operation: Option<String>,
+    pub legal_basis: Option<String>,
+    pub outcome: String,
+    pub correlation_id: Option<String>,
+    pub subjects: Vec<String>,
+}
+
+impl Columns {
+    /// Read the columns out of a record; the same function serves the writer and the verifier.
+    pub fn of(record: &Value) -> Result<Columns, String> {
+        let text = |k: &str| record.get(k).and_then(Value::as_str).map(str::to_string);
+        let required = |k: &str| text(k).ok_or_else(|| format!("the record has no '{k}'"));
+        let subjects = match record.get("subjects") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|s| s.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("'subjects' holds a non-string")?,
+            Some(_) => return Err("'subjects' is not an array".to_string()),
+        };
+        let kind = required("kind")?;
+        if kind != "call" && kind != "admin" {
+            return Err(format!("unknown record kind '{kind}'"));
+        }
+        Ok(Columns {
+            kind,
+            at: required("at")?,
+            consumer: text("consumer"),
+            operation: text("operation"),
+            legal_basis: text("legal_basis"),
+            outcome: required("outcome")?,
+            correlation_id: text("correlation_id"),
+            subjects,
+        })
+    }
+}
+
+/// A record ready to append: its JSON text and the columns copied from it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub record: String,
+    pub columns: Columns,
+}
+
+impl Entry {
+    /// Fix a record's text and columns.
+    pub fn new(record: Value) -> Result<Entry, AuditError> {
+        let columns = Columns::of(&record).map_err(AuditError::Record)?;
+        Ok(Entry {
+            record: record.to_string(),
+            columns,
+        })
+    }
+}
+
+/// The time of an event, RFC 3339 UTC with microseconds (sortable as text).
+pub fn timestamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// What the pipeline learns about one call, step by step. Identifiers are held here in clear,
+/// in memory only; [`CallFacts::into_entry`] is where they become pseudonyms.
+#[derive(Debug, Default, Clone)]
+pub struct CallFacts {
+    /// `V2` or `V1`.
+    pub contract: &'static str,
+    /// SHA-256 thumbprint of the TLS client certificate.
+    pub certificate: String,
+    pub soap: Option<&'static str>,
+    pub message_id: Option<String>,
+    pub consumer: Option<String>,
+    pub system: Option<String>,
+    pub operation: Option<String>,
+    pub legal_basis: Option<String>,
+    /// Grants (id, version) that allowed the call.
+    pub grants: Vec<(i64, i64)>,
+    pub context: Option<CallContext>,
+    pub citizen_egn: Option<String>,
+    pub employee_egn: Option<String>,
+    /// Subject identifiers found in the argument at the operation's declared paths.
+    pub argument_subjects: Vec<String>,
+    /// The field paths released (`*` for all).
+    pub fields: Vec<String>,
+}
+
+/// How a call ended.
+#[derive(Debug, Clone)]
+pub struct Outcome<'a> {
+    /// `ok`, or the stable error code.
+    pub code: &'a str,
+    /// The error text given to the consumer, if any.
+    pub error: Option<&'a str>,
+    pub status: u16,
+    pub latency_us: u64,
+    pub request_sha256: Option<String>,
+    pub response_sha256: String,
+}
+
+/// Identity of one call, also given to the consumer (header, `ServiceCallID`).
+#[derive(Debug, Clone)]
+pub struct CallIds {
+    pub correlation_id: String,
+    pub call_id: u64,
+}
+
+impl CallFacts {
+    /// The record of a finished call. Every identifier leaves this function as a pseudonym:
+    /// `CitizenEGN`, `EmployeeEGN`, the argument's subject identifiers, and any valid EGN that
+    /// appears in a free-text field (`LawReason`, `Remark`…) or an error text.
+    pub fn into_entry(
+        self,
+        keys: &IdentifierKeys,
+        node: &str,
+        ids: &CallIds,
+        outcome: &Outcome<'_>,
+        at: time::OffsetDateTime,
+    ) -> Result<Entry, AuditError> {
+        let mut subjects = Vec::new();
+        let subject = |id: &str, subjects: &mut Vec<String>| {
+            let p = keys.pseudonym(id);
+            if !subjects.contains(&p) {
+                subjects.push(p.clone());
+            }
+            p
+        };
+        let citizen = self
+            .citizen_egn
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| subject(s, &mut subjects));
+        for s in &self.argument_subjects {
+            subject(s, &mut subjects);
+        }
+        // The employee is not the subject of the call: pseudonymised, not indexed.
+        let employee = self
+            .employee_egn
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| keys.pseudonym(s));
+        let mut free = |t: &Option<String>| -> Option<String> {
+            t.as_deref().map(|t| redact(t, keys, &mut subjects))
+        };
+        let context = self.context.as_ref().map(|c| {
+            json!({
+                "service_uri": free(&c.service_uri),
+                "service_type": free(&c.service_type),
+                "employee_identifier": free(&c.employee_identifier),
+                "employee_names": free(&c.employee_names),
+                "employee_additional_identifier": free(&c.employee_additional_identifier),
+                "employee_position": free(&c.employee_position),
+                "administration_oid": free(&c.administration_oid),
+                "administration_name": free(&c.administration_name),
+                "responsible_person_identifier": free(&c.responsible_person_identifier),
+                "law_reason": free(&c.law_reason),
+                "remark": free(&c.remark),
+            })
+        });
+        let error = outcome.error.map(|e| redact(e, keys, &mut subjects));
+        Entry::new(json!({
+            "v": 1,
+            "kind": "call",
+            "at": timestamp(at),
+            "node": node,
+            "correlation_id": ids.correlation_id,
+            "call_id": ids.call_id,
+            "message_id": self.message_id.map(|m| redact(&m, keys, &mut subjects)),
+            "contract": self.contract,
+            "soap": self.soap,
+            "certificate": self.certificate,
+            "consumer": self.consumer,
+            "system": self.system,
+            "operation": self.operation,
+            "legal_basis": self.legal_basis,
+            "grants": self.grants,
+            "context": context,
+            "citizen": citizen,
+            "employee": employee,
+            "subjects": subjects,
+            "fields": self.fields,
+            "outcome": outcome.code,
+            "error": error,
+            "status": outcome.status,
+            "latency_us": outcome.latency_us,
+            "request_sha256": outcome.request_sha256,
+            "response_sha256": outcome.response_sha256,
+        }))
+    }
+}
+
+/// The record of an administrative change.
+pub fn admin_entry(
+    actor: &str,
+    action: &str,
+    target: &str,
+    reason: Option<&str>,
+    details: &Value,
+    at: time::OffsetDateTime,
+) -> Result<Entry, AuditError> {
+    Entry::new(json!({
+        "v": 1,
+        "kind": "admin",
+        "at": timestamp(at),
+        "actor": actor,
+        "action": action,
+        "target": target,
+        "reason": reason,
+        "details": details,
+        "outcome": "ok",
+    }))
+}
+
+/// The subject identifiers in a request argument: the text of every element at each of the
+/// operation's declared dot paths below the root (matched by local name, as the corpus mixes
+/// qualified and unqualified forms).
+pub fn subjects_in(argument: &crate::soap::xml::Element, paths: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for path in paths {
+        let mut level = vec![argument];
+        for step in path.split('.') {
+            level = level
+                .into_iter()
+                .flat_map(|e| e.elements().filter(move |c| c.local == step))
+                .collect();
+        }
+        for e in level {
+            let text = e.text();
+            let text = text.trim();
+            if !text.is_empty() && !found.iter().any(|f: &String| f == text) {
+                found.push(text.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// Whether ten ASCII digits form a valid EGN (Bulgarian personal number): a real date
+/// (month +20 for 1800s, +40 for 2000s births) and the mod-11 check digit.
+pub fn is_egn(digits: &[u8]) -> bool {
+    if digits.len() != 10 || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let d: Vec<u32> = digits.iter().map(|b| u32::from(b - b'0')).collect();
+    let month = d[2] * 10 + d[3];
+    let day = d[4] * 10 + d[5];
+    let month_ok = matches!(month, 1..=12 | 21..=32 | 41..=52);
+    if !month_ok || !(1..=31).contains(&day) {
+        return false;
+    }
+    const WEIGHTS: [u32; 9] = [2, 4, 8, 5, 10, 9, 7, 3, 6];
+    let sum: u32 = WEIGHTS.iter().zip(&d).map(|(w, x)| w * x).sum();
+    (sum % 11) % 10 == d[9]
+}
+
+/// Replace every valid EGN standing alone in free text (a run of exactly ten digits) by its
+/// pseudonym, and note it as a subject of the call.
+fn redact(text: &str, keys: &IdentifierKeys, subjects: &mut Vec<String>) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if is_egn(&bytes[start..i]) {
+            let id = &text[start..i];
+            let p = keys.pseudonym(id);
+            out.push_str(&text[copied..start]);
+            out.push_str("[subject ");
+            out.push_str(&p);
+            out.push(']');
+            copied = i;
+            if !subjects.contains(&p) {
+                subjects.push(p);
+            }
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> (tempfile::TempDir, IdentifierKeys) {
+        let dir = tempfile::tempdir().unwrap();
+        let k = IdentifierKeys::load_or_create(&dir.path().join("k")).unwrap();
+        (dir, k)
+    }
+
+    #[test]
+    fn egn_check_digit_and_date() {
+        assert!(is_egn(b"7501010010"));
+        assert!(is_egn(b"2447017682"), "a 2000s birth (month + 40)");
+        assert!(!is_egn(b"7501010011"), "wrong check digit");
+        assert!(!is_egn(b"7513010010"), "month 13");
+        assert!(!is_egn(b"750101001"), "nine digits");
+    }
+
+    #[test]
+    fn every_identifier_leaves_as_a_pseudonym() {
+        let (_d, keys) = keys();
+        let facts = CallFacts {
+            citizen_egn: Some("7501010010".into()),
+            employee_egn: Some("2447017682".into()),
+            argument_subjects: vec!["7501010010".into(), "5003318524".into()],
+            context: Some(CallContext {
+                law_reason: Some("LB-1: check of 5003318524, file 123-4567890123".into()),
+                remark: Some("about 7501010010".into()),
+                ..CallContext::default()
+            }),
+            ..CallFacts::default()
+        };
+        let ids = CallIds {
+            correlation_id: "c".into(),
+            call_id: 1,
+        };
+        let outcome = Outcome {
+            code: "ok",
+            error: None,
+            status: 200,
+            latency_us: 1,
+            request_sha256: None,
+            response_sha256: "r".into(),
+        };
+        let entry = facts
+            .into_entry(&keys, "n", &ids, &outcome, time::OffsetDateTime::UNIX_EPOCH)
+            .unwrap();
+        for clear in ["7501010010", "2447017682", "5003318524"] {
+            assert!(!entry.record.contains(clear), "{clear} in {}", entry.record);
+        }
+        assert!(
+            entry.record.contains("123-4567890123"),
+            "digits that are no EGN stay"
+        );
+        assert_eq!(
+            entry.columns.subjects,
+            vec![keys.pseudonym("7501010010"), keys.pseudonym("5003318524")],
+            "subjects: citizen and argument identifiers, each once; not the employee"
+        );
+        assert_eq!(entry.columns.at, "1970-01-01T00:00:00.000000Z");
+    }
+}

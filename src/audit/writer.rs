@@ -1,0 +1,136 @@
+//! Group commit: request tasks hand their records to one writer task, which appends whatever
+//! has queued up in one transaction and answers each request only after the commit. One fsync
+//! serves many calls, and a response never leaves before its record is durable.
+//!
+//! The writer also seals checkpoints: every `every` records, every `interval` while records
+//! arrive, and when it stops.
+
+use std::time::{Duration, Instant};
+
+use sqlx::SqliteConnection;
+use tokio::sync::{mpsc, oneshot};
+
+use super::keys::CheckpointKey;
+use super::record::{timestamp, Entry};
+use super::AuditError;
+use crate::audit::chain::Frontier;
+use crate::store::audit as table;
+
+/// The most records one transaction takes.
+const MAX_BATCH: usize = 1024;
+
+struct Pending {
+    entry: Entry,
+    done: oneshot::Sender<Result<u64, AuditError>>,
+}
+
+/// When to seal a checkpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Sealing {
+    pub every: u64,
+    pub interval: Duration,
+}
+
+/// The request side of the writer.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Pending>,
+}
+
+impl Writer {
+    /// Start the writer task on its own connection. The chain is read once to rebuild the
+    /// Merkle frontier, and anything not yet sealed (e.g. after a crash) is sealed now.
+    pub async fn start(
+        mut conn: SqliteConnection,
+        key: CheckpointKey,
+        sealing: Sealing,
+    ) -> Result<(Writer, tokio::task::JoinHandle<()>), AuditError> {
+        let mut frontier = table::frontier(&mut conn).await?;
+        seal(&mut conn, &mut frontier, &key).await?;
+        let (tx, rx) = mpsc::channel::<Pending>(MAX_BATCH * 8);
+        let task = tokio::spawn(run(conn, key, sealing, frontier, rx));
+        Ok((Writer { tx }, task))
+    }
+
+    /// Append one record; resolves when it is committed, with its sequence number.
+    pub async fn append(&self, entry: Entry) -> Result<u64, AuditError> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send(Pending { entry, done })
+            .await
+            .map_err(|_| AuditError::Stopped)?;
+        wait.await.map_err(|_| AuditError::Stopped)?
+    }
+}
+
+async fn seal(
+    conn: &mut SqliteConnection,
+    frontier: &mut Frontier,
+    key: &CheckpointKey,
+) -> Result<(), AuditError> {
+    let at = timestamp(time::OffsetDateTime::now_utc());
+    if let Some(c) = table::checkpoint(conn, frontier, &at, key.id(), |m| key.sign(m)).await? {
+        tracing::debug!(tree_size = c.tree_size, root = %c.root, "audit checkpoint");
+    }
+    Ok(())
+}
+
+async fn run(
+    mut conn: SqliteConnection,
+    key: CheckpointKey,
+    sealing: Sealing,
+    mut frontier: Frontier,
+    mut rx: mpsc::Receiver<Pending>,
+) {
+    let mut sealed_at = (frontier.size(), Instant::now());
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    loop {
+        let wait = sealing.interval.saturating_sub(sealed_at.1.elapsed());
+        let first = tokio::select! {
+            p = rx.recv() => match p {
+                Some(p) => Some(p),
+                None => break,
+            },
+            _ = tokio::time::sleep(wait) => None,
+        };
+        if let Some(first) = first {
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
+            }
+            let entries: Vec<&Entry> = batch.iter().map(|p| &p.entry).collect();
+            let result = table::append(&mut conn, &entries, Some(&mut frontier)).await;
+            match result {
+                Ok(seqs) => {
+                    for (p, seq) in batch.drain(..).zip(seqs) {
+                        let _ = p.done.send(Ok(seq));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, records = batch.len(), "audit append failed; refusing the calls");
+                    let reason = e.to_string();
+                    for p in batch.drain(..) {
+                        let _ = p.done.send(Err(AuditError::Unavailable(reason.clone())));
+                    }
+                }
+            }
+        }
+        let due = frontier.size() >= sealed_at.0 + sealing.every
+            || (frontier.size() > sealed_at.0 && sealed_at.1.elapsed() >= sealing.interval);
+        if due {
+            if let Err(e) = seal(&mut conn, &mut frontier, &key).await {
+                tracing::error!(error = %e, "audit checkpoint failed; will retry");
+            }
+            sealed_at = (frontier.size(), Instant::now());
+        } else if sealed_at.1.elapsed() >= sealing.interval {
+            // Nothing new to seal: restart the interval rather than wake in a loop.
+            sealed_at.1 = Instant::now();
+        }
+    }
+    if let Err(e) = seal(&mut conn, &mut frontier, &key).await {
+        tracing::error!(error = %e, "audit checkpoint at shutdown failed");
+    }
+}
