@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::policy::fields::FieldSet;
 use crate::policy::legal_basis::normalize_code;
 use crate::routing::Routes;
-use crate::store::{GrantVersion, Grantee, LegalBasis, NewGrant, Store};
+use crate::store::{os_user, AdminChange, GrantVersion, Grantee, LegalBasis, NewGrant, Store};
 
 /// A validity window from the command line.
 #[derive(Debug, clap::Args)]
@@ -115,7 +115,7 @@ pub enum GrantCommand {
 }
 
 /// A date or instant from the command line, as Unix seconds.
-fn parse_time(text: &str) -> anyhow::Result<i64> {
+pub(crate) fn parse_time(text: &str) -> anyhow::Result<i64> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t.unix_timestamp());
     }
@@ -166,6 +166,16 @@ pub async fn legal_basis(config: &Path, command: LegalBasisCommand) -> anyhow::R
                 valid_to,
             };
             store.add_legal_basis(&lb).await?;
+            record(
+                &store,
+                &os_user(),
+                "legal_basis.add",
+                &lb.code,
+                None,
+                json!({"title": lb.title, "citation": lb.citation,
+                       "valid_from": show_time(Some(lb.valid_from)), "valid_to": lb.valid_to.map(|t| show_time(Some(t)))}),
+            )
+            .await?;
             println!("added legal basis {}", lb.code);
         }
         LegalBasisCommand::List { json } => {
@@ -200,12 +210,44 @@ pub async fn legal_basis(config: &Path, command: LegalBasisCommand) -> anyhow::R
                 .transpose()?
                 .unwrap_or_else(now);
             store.retire_legal_basis(&code, at).await?;
+            record(
+                &store,
+                &os_user(),
+                "legal_basis.retire",
+                &code,
+                None,
+                json!({"valid_to": show_time(Some(at))}),
+            )
+            .await?;
             println!(
                 "legal basis {code} is not in force from {}",
                 show_time(Some(at))
             );
         }
     }
+    Ok(())
+}
+
+/// Record a change in the admin change log (the audit chain). The change is already made, so
+/// a failure here is reported as such, not as a failed change.
+async fn record(
+    store: &Store,
+    actor: &str,
+    action: &str,
+    target: &str,
+    reason: Option<&str>,
+    details: Value,
+) -> anyhow::Result<()> {
+    let change = AdminChange {
+        actor,
+        action,
+        target,
+        reason,
+        details,
+    };
+    store.record_admin_change(&change).await.with_context(|| {
+        format!("{action} {target} was made but could not be recorded in the audit trail")
+    })?;
     Ok(())
 }
 
@@ -270,18 +312,28 @@ pub async fn grant(config: &Path, command: GrantCommand) -> anyhow::Result<()> {
                 Some(s) => Grantee::System(store.system_id(consumer_id, s).await?),
                 None => Grantee::Consumer(consumer_id),
             };
-            let id = store
-                .add_grant(&NewGrant {
-                    grantee,
-                    operation,
-                    legal_bases: codes,
-                    fields,
-                    valid_from,
-                    valid_to,
-                    granted_by: by,
-                    reason,
-                })
-                .await?;
+            let grant = NewGrant {
+                grantee,
+                operation,
+                legal_bases: codes,
+                fields,
+                valid_from,
+                valid_to,
+                granted_by: by,
+                reason,
+            };
+            let id = store.add_grant(&grant).await?;
+            let history = store.grant_history(id).await?;
+            let details = history.last().map(grant_json).unwrap_or(Value::Null);
+            record(
+                &store,
+                &grant.granted_by,
+                "grant.add",
+                &id.to_string(),
+                Some(&grant.reason),
+                details,
+            )
+            .await?;
             println!("added grant #{id}");
         }
         GrantCommand::List { json } => {
@@ -302,6 +354,15 @@ pub async fn grant(config: &Path, command: GrantCommand) -> anyhow::Result<()> {
         }
         GrantCommand::Revoke { id, by, reason } => {
             let version = store.revoke_grant(id, &by, &reason).await?;
+            record(
+                &store,
+                &by,
+                "grant.revoke",
+                &id.to_string(),
+                Some(&reason),
+                json!({"version": version}),
+            )
+            .await?;
             println!("revoked grant #{id} (version {version})");
         }
     }

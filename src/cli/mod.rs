@@ -1,6 +1,7 @@
 //! The `regway` command line. `main.rs` only calls [`run`].
 
 pub mod admin;
+pub mod audit;
 pub mod quickstart;
 
 use std::path::PathBuf;
@@ -53,6 +54,12 @@ pub enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Prepare a data directory without serving: the store with its schema, and the audit
+    /// keys (identifier HMAC key, checkpoint signing key). `serve` does the same on first start.
+    Init {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// List the operations this gateway routes, with their adapters.
     Operations,
     /// Manage coded legal bases.
@@ -68,6 +75,13 @@ pub enum Command {
         store: StoreArgs,
         #[command(subcommand)]
         command: admin::GrantCommand,
+    },
+    /// Read, query and verify the audit trail.
+    Audit {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// List the grantable field paths of an operation.
     Fields {
@@ -95,6 +109,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => quickstart::run(&data_dir, listen, !no_serve).await,
         Command::LegalBasis { store, command } => admin::legal_basis(&store.config, command).await,
         Command::Grant { store, command } => admin::grant(&store.config, command).await,
+        Command::Init { store } => {
+            let config = Config::load(&store.config)?;
+            crate::store::Store::open(&config.data_dir).await?;
+            let paths = config.audit_key_paths();
+            paths.ensure()?;
+            println!(
+                "store: {}",
+                config.data_dir.join(crate::store::DATABASE_FILE).display()
+            );
+            println!("identifier keys: {}", paths.identifier_keys.display());
+            println!("checkpoint key: {}", paths.checkpoint_key.display());
+            Ok(())
+        }
+        Command::Audit { store, command } => audit::run(&store.config, command).await,
         Command::Fields { operation, json } => admin::fields(&operation, json),
         Command::Operations => {
             let routes = crate::routing::Routes::from_names(

@@ -81,6 +81,7 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, serve: bool) -> anyhow::Re
         println!("Created the demo data directory {}", data_dir.display());
     }
     let config = Config::load(&config_path)?;
+    config.audit_key_paths().ensure()?;
     let d = data_dir.display();
     let url = format!(
         "https://{}/RegiXEntryPointV2.svc/basic",

@@ -1,6 +1,7 @@
 //! End-to-end tests: a real gateway on a loopback port, real certificates, real TLS, a real
 //! SQLite store, and clients that speak HTTP over mutual TLS.
 
+mod audit;
 mod calls;
 mod cli;
 mod denials;
@@ -10,7 +11,8 @@ mod interop;
 mod lifecycle;
 mod wsdl;
 
-use regway_test_support::soap;
+use regway::store::audit::AuditQuery;
+use regway_test_support::{soap, Reply, TestGateway};
 
 /// An EGN present in the demo population register (its dataset is deterministic).
 pub fn known_egn() -> String {
@@ -52,5 +54,40 @@ pub fn fault_code(body: &str) -> Option<&str> {
         body,
         r#"<rg:Code xmlns:rg="urn:regway:fault">"#,
         "</rg:Code>",
+    )
+}
+
+/// The audit record of the call that got `reply` (by its correlation header): there must be
+/// exactly one.
+pub async fn audited(gw: &TestGateway, reply: &Reply) -> serde_json::Value {
+    let id = reply
+        .headers
+        .get("x-regway-correlation-id")
+        .expect("every answer carries its correlation id")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let records = gw
+        .store()
+        .audit_query(&AuditQuery {
+            correlation_id: Some(id.clone()),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1, "one record for call {id}");
+    serde_json::from_str(&records[0].record).unwrap()
+}
+
+/// The body with its `ServiceCallID` replaced by a placeholder for snapshots, after checking
+/// that it is the call id of the call's audit record.
+pub async fn with_call_id_checked(gw: &TestGateway, reply: &Reply) -> String {
+    let record = audited(gw, reply).await;
+    let id = between(&reply.body, "<ServiceCallID>", "</ServiceCallID>").expect("a call id");
+    assert_ne!(id, "0");
+    assert_eq!(record["call_id"].to_string(), id);
+    reply.body.replace(
+        &format!("<ServiceCallID>{id}</ServiceCallID>"),
+        "<ServiceCallID>[call id]</ServiceCallID>",
     )
 }
