@@ -162,7 +162,7 @@ impl CallFacts {
         outcome: &Outcome<'_>,
         at: time::OffsetDateTime,
     ) -> Result<Entry, AuditError> {
-        let mut subjects = Vec::new();
+        let mut subjects: Vec<String> = Vec::new();
         let subject = |id: &str, subjects: &mut Vec<String>| {
             let p = keys.pseudonym(id);
             if !subjects.contains(&p) {
@@ -170,68 +170,123 @@ impl CallFacts {
             }
             p
         };
-        let citizen = self
-            .citizen_egn
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| subject(s, &mut subjects));
+        let given = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+        let citizen = given(&self.citizen_egn).map(|s| subject(&s, &mut subjects));
         for s in &self.argument_subjects {
             subject(s, &mut subjects);
         }
         // The employee is not the subject of the call: pseudonymised, not indexed.
-        let employee = self
-            .employee_egn
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| keys.pseudonym(s));
-        let mut free = |t: &Option<String>| -> Option<String> {
-            t.as_deref().map(|t| redact(t, keys, &mut subjects))
-        };
-        let context = self.context.as_ref().map(|c| {
-            json!({
-                "service_uri": free(&c.service_uri),
-                "service_type": free(&c.service_type),
-                "employee_identifier": free(&c.employee_identifier),
-                "employee_names": free(&c.employee_names),
-                "employee_additional_identifier": free(&c.employee_additional_identifier),
-                "employee_position": free(&c.employee_position),
-                "administration_oid": free(&c.administration_oid),
-                "administration_name": free(&c.administration_name),
-                "responsible_person_identifier": free(&c.responsible_person_identifier),
-                "law_reason": free(&c.law_reason),
-                "remark": free(&c.remark),
-            })
+        let employee = given(&self.employee_egn).map(|s| keys.pseudonym(&s));
+        let mut free = |t: &Option<String>| t.as_deref().map(|t| redact(t, keys, &mut subjects));
+        let context = self.context.as_ref().map(|c| ContextRecord {
+            service_uri: free(&c.service_uri),
+            service_type: free(&c.service_type),
+            employee_identifier: free(&c.employee_identifier),
+            employee_names: free(&c.employee_names),
+            employee_additional_identifier: free(&c.employee_additional_identifier),
+            employee_position: free(&c.employee_position),
+            administration_oid: free(&c.administration_oid),
+            administration_name: free(&c.administration_name),
+            responsible_person_identifier: free(&c.responsible_person_identifier),
+            law_reason: free(&c.law_reason),
+            remark: free(&c.remark),
         });
-        let error = outcome.error.map(|e| redact(e, keys, &mut subjects));
-        Entry::new(json!({
-            "v": 1,
-            "kind": "call",
-            "at": timestamp(at),
-            "node": node,
-            "correlation_id": ids.correlation_id,
-            "call_id": ids.call_id,
-            "message_id": self.message_id.map(|m| redact(&m, keys, &mut subjects)),
-            "contract": self.contract,
-            "soap": self.soap,
-            "certificate": self.certificate,
-            "consumer": self.consumer,
-            "system": self.system,
-            "operation": self.operation,
-            "legal_basis": self.legal_basis,
-            "grants": self.grants,
-            "context": context,
-            "citizen": citizen,
-            "employee": employee,
-            "subjects": subjects,
-            "fields": self.fields,
-            "outcome": outcome.code,
-            "error": error,
-            "status": outcome.status,
-            "latency_us": outcome.latency_us,
-            "request_sha256": outcome.request_sha256,
-            "response_sha256": outcome.response_sha256,
-        }))
+        let error = free(&outcome.error.map(str::to_string));
+        let message_id = free(&self.message_id);
+        let record = CallRecord {
+            v: 1,
+            kind: "call",
+            at: timestamp(at),
+            node,
+            correlation_id: &ids.correlation_id,
+            call_id: ids.call_id,
+            message_id,
+            contract: self.contract,
+            soap: self.soap,
+            certificate: &self.certificate,
+            consumer: self.consumer.as_deref(),
+            system: self.system.as_deref(),
+            operation: self.operation.as_deref(),
+            legal_basis: self.legal_basis.as_deref(),
+            grants: &self.grants,
+            context,
+            citizen,
+            employee,
+            subjects: &subjects,
+            fields: &self.fields,
+            outcome: outcome.code,
+            error,
+            status: outcome.status,
+            latency_us: outcome.latency_us,
+            request_sha256: outcome.request_sha256.as_deref(),
+            response_sha256: &outcome.response_sha256,
+        };
+        // Serialised straight from the struct (no JSON tree: this runs on every call); the
+        // columns are taken from the same struct, and `audit verify` re-derives them from the
+        // text with `Columns::of`, so a disagreement cannot go unnoticed.
+        let text = serde_json::to_string(&record).map_err(|e| AuditError::Record(e.to_string()))?;
+        let columns = Columns {
+            kind: record.kind.to_string(),
+            at: record.at.clone(),
+            consumer: record.consumer.map(str::to_string),
+            operation: record.operation.map(str::to_string),
+            legal_basis: record.legal_basis.map(str::to_string),
+            outcome: record.outcome.to_string(),
+            correlation_id: Some(record.correlation_id.to_string()),
+            subjects: subjects.clone(),
+        };
+        Ok(Entry {
+            record: text,
+            columns,
+        })
     }
+}
+
+/// The JSON of a call record; field names are the record's schema (v1).
+#[derive(serde::Serialize)]
+struct CallRecord<'a> {
+    v: u8,
+    kind: &'static str,
+    at: String,
+    node: &'a str,
+    correlation_id: &'a str,
+    call_id: u64,
+    message_id: Option<String>,
+    contract: &'static str,
+    soap: Option<&'static str>,
+    certificate: &'a str,
+    consumer: Option<&'a str>,
+    system: Option<&'a str>,
+    operation: Option<&'a str>,
+    legal_basis: Option<&'a str>,
+    grants: &'a [(i64, i64)],
+    context: Option<ContextRecord>,
+    citizen: Option<String>,
+    employee: Option<String>,
+    subjects: &'a [String],
+    fields: &'a [String],
+    outcome: &'a str,
+    error: Option<String>,
+    status: u16,
+    latency_us: u64,
+    request_sha256: Option<&'a str>,
+    response_sha256: &'a str,
+}
+
+/// The CallContext as recorded: every free-text field with EGNs replaced by pseudonyms.
+#[derive(serde::Serialize)]
+struct ContextRecord {
+    service_uri: Option<String>,
+    service_type: Option<String>,
+    employee_identifier: Option<String>,
+    employee_names: Option<String>,
+    employee_additional_identifier: Option<String>,
+    employee_position: Option<String>,
+    administration_oid: Option<String>,
+    administration_name: Option<String>,
+    responsible_person_identifier: Option<String>,
+    law_reason: Option<String>,
+    remark: Option<String>,
 }
 
 /// The record of an administrative change.
@@ -392,5 +447,11 @@ mod tests {
             "subjects: citizen and argument identifiers, each once; not the employee"
         );
         assert_eq!(entry.columns.at, "1970-01-01T00:00:00.000000Z");
+        let parsed: Value = serde_json::from_str(&entry.record).unwrap();
+        assert_eq!(
+            Columns::of(&parsed).unwrap(),
+            entry.columns,
+            "the columns the writer stores are the ones verify derives"
+        );
     }
 }

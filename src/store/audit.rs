@@ -59,6 +59,9 @@ pub struct AuditQuery {
     pub limit: Option<u64>,
 }
 
+/// Rows per INSERT statement (11 parameters each; SQLite allows 32,766).
+const ROWS_PER_STATEMENT: usize = 256;
+
 const RECORD_COLUMNS: &str = "seq, kind, at, record, prev_hash, hash, consumer, operation, legal_basis, outcome, correlation_id";
 
 fn stored(r: &sqlx::sqlite::SqliteRow) -> StoredRecord {
@@ -130,39 +133,58 @@ pub async fn append(
     let (mut seq, mut prev) = tip(&mut tx).await?;
     let base = seq;
     let mut seqs = Vec::with_capacity(entries.len());
-    let mut leaves = Vec::with_capacity(entries.len());
+    let mut hashes = Vec::with_capacity(entries.len());
     for e in entries {
         seq += 1;
         let hash = chain::chain_hash(seq, &prev, e.record.as_bytes());
-        let c = &e.columns;
-        sqlx::query(
-            "INSERT INTO audit_records (seq, kind, at, record, prev_hash, hash, consumer, operation, legal_basis, outcome, correlation_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(seq as i64)
-        .bind(&c.kind)
-        .bind(&c.at)
-        .bind(&e.record)
-        .bind(chain::to_hex(&prev))
-        .bind(chain::to_hex(&hash))
-        .bind(&c.consumer)
-        .bind(&c.operation)
-        .bind(&c.legal_basis)
-        .bind(&c.outcome)
-        .bind(&c.correlation_id)
-        .execute(&mut *tx)
-        .await?;
-        for s in &c.subjects {
-            sqlx::query("INSERT INTO audit_subjects (seq, subject) VALUES (?, ?)")
-                .bind(seq as i64)
-                .bind(s)
-                .execute(&mut *tx)
-                .await?;
-        }
         seqs.push(seq);
-        leaves.push(chain::leaf_hash(&hash));
+        hashes.push((chain::to_hex(&prev), chain::to_hex(&hash), hash));
         prev = hash;
     }
+    // One statement per chunk of rows: through sqlx every statement is a round trip to the
+    // connection's worker thread, which would otherwise dominate the cost of a record.
+    for (chunk, (seq_chunk, hash_chunk)) in entries.chunks(ROWS_PER_STATEMENT).zip(
+        seqs.chunks(ROWS_PER_STATEMENT)
+            .zip(hashes.chunks(ROWS_PER_STATEMENT)),
+    ) {
+        let mut sql = String::from(
+            "INSERT INTO audit_records (seq, kind, at, record, prev_hash, hash, consumer, operation, legal_basis, outcome, correlation_id) VALUES ",
+        );
+        sql.push_str(&vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", "));
+        let mut q = sqlx::query(&sql);
+        for ((e, s), (prev_hex, hash_hex, _)) in chunk.iter().zip(seq_chunk).zip(hash_chunk) {
+            let c = &e.columns;
+            q = q
+                .bind(*s as i64)
+                .bind(&c.kind)
+                .bind(&c.at)
+                .bind(&e.record)
+                .bind(prev_hex)
+                .bind(hash_hex)
+                .bind(&c.consumer)
+                .bind(&c.operation)
+                .bind(&c.legal_basis)
+                .bind(&c.outcome)
+                .bind(&c.correlation_id);
+        }
+        q.execute(&mut *tx).await?;
+        let subjects: Vec<(u64, &String)> = chunk
+            .iter()
+            .zip(seq_chunk)
+            .flat_map(|(e, s)| e.columns.subjects.iter().map(move |subject| (*s, subject)))
+            .collect();
+        for part in subjects.chunks(ROWS_PER_STATEMENT * 4) {
+            let mut sql =
+                String::from("INSERT OR IGNORE INTO audit_subjects (seq, subject) VALUES ");
+            sql.push_str(&vec!["(?, ?)"; part.len()].join(", "));
+            let mut q = sqlx::query(&sql);
+            for (s, subject) in part {
+                q = q.bind(*s as i64).bind(*subject);
+            }
+            q.execute(&mut *tx).await?;
+        }
+    }
+    let leaves: Vec<Hash> = hashes.iter().map(|(_, _, h)| chain::leaf_hash(h)).collect();
     if let Some(frontier) = frontier {
         let mut updated = frontier.clone();
         catch_up(&mut tx, &mut updated, base).await?;
