@@ -15,9 +15,16 @@ use regway_adapter::Field;
 use crate::policy::fields::FieldSet;
 use crate::policy::identity::{normalize_thumbprint, Thumbprints};
 use crate::policy::snapshot::{Caller, GrantEntry, OperationEntry, PolicySnapshot};
+use crate::policy::Standing;
 
+mod admin_log;
+mod certificates;
+mod consumers;
 mod grants;
 pub use crate::policy::snapshot::Grantee;
+pub use admin_log::{AdminChange, RecordedChange};
+pub use certificates::{CaRecord, CertificateRecord, NewCa, NewCertificate};
+pub use consumers::{ConsumerRecord, SystemRecord};
 pub use grants::{GrantVersion, LegalBasis, NewGrant};
 
 /// The file name of the database inside the data directory.
@@ -239,7 +246,7 @@ impl Store {
         let mut snap = PolicySnapshot::default();
         let certs = sqlx::query(
             "SELECT c.id, c.sha256, c.sha1, c.active AND s.active AND k.active,
-                    k.id, k.name, s.id, s.name
+                    k.id, k.name, s.id, s.name, c.state = 'revoked', c.retire_at, c.environment
              FROM certificates c JOIN systems s ON s.id = c.system_id JOIN consumers k ON k.id = s.consumer_id",
         )
         .fetch_all(&self.pool)
@@ -253,6 +260,14 @@ impl Store {
                 system_id: r.get(6),
                 system_name: r.get(7),
             };
+            snap.set_standing(
+                caller.certificate_id,
+                Standing {
+                    revoked: r.get(8),
+                    retire_at: r.get(9),
+                    environment: r.get::<Option<String>, _>(10).and_then(|e| e.parse().ok()),
+                },
+            );
             snap.add_certificate(r.get(1), r.get(2), caller);
         }
         for r in sqlx::query("SELECT id, name, enabled FROM operations")

@@ -8,6 +8,7 @@ use regway::routing::Routes;
 use regway_adapter::Adapter;
 
 use regway::config::{AdaptersConfig, Config, LimitsConfig, ServerConfig};
+use regway::pki::Environment;
 use regway::runtime::{self, Running};
 use regway::store::{Grantee, LegalBasis, NewGrant, Store};
 
@@ -72,6 +73,7 @@ impl TestGateway {
         let crl = write(d, "crl.pem", &pki.crl_pem);
         let config = Config {
             data_dir: d.join("data"),
+            environment: Environment::Test,
             server: ServerConfig {
                 listen: "127.0.0.1:0".parse().expect("address"),
                 cert: write(d, "server.pem", &pki.server.cert_pem),
