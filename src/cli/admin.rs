@@ -115,7 +115,7 @@ pub enum GrantCommand {
 }
 
 /// A date or instant from the command line, as Unix seconds.
-fn parse_time(text: &str) -> anyhow::Result<i64> {
+pub(crate) fn parse_time(text: &str) -> anyhow::Result<i64> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t.unix_timestamp());
     }
@@ -127,13 +127,13 @@ fn parse_time(text: &str) -> anyhow::Result<i64> {
     Ok(date.midnight().assume_utc().unix_timestamp())
 }
 
-fn show_time(t: Option<i64>) -> String {
+pub(crate) fn show_time(t: Option<i64>) -> String {
     t.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| "-".to_string())
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 

@@ -1,6 +1,10 @@
 //! The `regway` command line. `main.rs` only calls [`run`].
 
 pub mod admin;
+pub mod ca;
+pub mod cert;
+pub mod change;
+pub mod consumer;
 pub mod quickstart;
 
 use std::path::PathBuf;
@@ -69,6 +73,42 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::GrantCommand,
     },
+    /// Manage CAs (trust anchors) per environment: create, import, show.
+    Ca {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        actor: change::Actor,
+        #[command(subcommand)]
+        command: ca::CaCommand,
+    },
+    /// Manage client certificates: issue, sign-csr, import, list, show, revoke, rotate, expiring.
+    Cert {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        actor: change::Actor,
+        #[command(subcommand)]
+        command: cert::CertCommand,
+    },
+    /// Manage consumers (administrations).
+    Consumer {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        actor: change::Actor,
+        #[command(subcommand)]
+        command: consumer::ConsumerCommand,
+    },
+    /// Manage consumers' systems.
+    System {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        actor: change::Actor,
+        #[command(subcommand)]
+        command: consumer::SystemCommand,
+    },
     /// List the grantable field paths of an operation.
     Fields {
         operation: String,
@@ -95,6 +135,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => quickstart::run(&data_dir, listen, !no_serve).await,
         Command::LegalBasis { store, command } => admin::legal_basis(&store.config, command).await,
         Command::Grant { store, command } => admin::grant(&store.config, command).await,
+        Command::Ca {
+            store,
+            actor,
+            command,
+        } => ca::ca(&store.config, &actor, command).await,
+        Command::Cert {
+            store,
+            actor,
+            command,
+        } => cert::cert(&store.config, &actor, command).await,
+        Command::Consumer {
+            store,
+            actor,
+            command,
+        } => consumer::consumer(&store.config, &actor, command).await,
+        Command::System {
+            store,
+            actor,
+            command,
+        } => consumer::system(&store.config, &actor, command).await,
         Command::Fields { operation, json } => admin::fields(&operation, json),
         Command::Operations => {
             let routes = crate::routing::Routes::from_names(

@@ -1,8 +1,8 @@
 //! The rules a consumer's certificate signing request must meet before regway's CA signs it.
 //! Each refusal names the rule it broke, so the consumer knows what to change.
 //!
-//! 1. **signature**: the CSR is signed by the key it carries (proof of possession);
-//! 2. **key**: ECDSA P-256 or P-384, or RSA of 2048 to 8192 bits;
+//! 1. **key**: ECDSA P-256 or P-384, or RSA of 2048 to 8192 bits;
+//! 2. **signature**: the CSR is signed by the key it carries (proof of possession);
 //! 3. **CN**: exactly one commonName, not empty (it names the system);
 //! 4. **C**: exactly one countryName, `BG`;
 //! 5. **O**: exactly one organizationName, equal to the consumer's registered name;
@@ -34,9 +34,9 @@ pub const MAX_RSA_BITS: usize = 8192;
 pub enum CsrRefusal {
     #[error("the file is not a certificate signing request (PEM or DER): {0}")]
     Unreadable(String),
-    #[error("rule 1 (signature): the CSR is not validly signed by the key it carries")]
+    #[error("rule 2 (signature): the CSR is not validly signed by the key it carries")]
     Signature,
-    #[error("rule 2 (key): {0}; accepted keys are ECDSA P-256 or P-384, or RSA of {MIN_RSA_BITS} to {MAX_RSA_BITS} bits")]
+    #[error("rule 1 (key): {0}; accepted keys are ECDSA P-256 or P-384, or RSA of {MIN_RSA_BITS} to {MAX_RSA_BITS} bits")]
     Key(String),
     #[error("rule 3 (CN): the subject must have exactly one non-empty commonName (CN); found {0}")]
     CommonName(String),
@@ -77,9 +77,10 @@ pub fn check(input: &[u8], organization: &str) -> Result<CheckedCsr, CsrRefusal>
             "trailing bytes after the CSR".into(),
         ));
     }
-    csr.verify_signature().map_err(|_| CsrRefusal::Signature)?;
     let info = &csr.certification_request_info;
+    // The key first: a weak key's signature would not be checked anyway.
     let key = key_description(&info.subject_pki)?;
+    csr.verify_signature().map_err(|_| CsrRefusal::Signature)?;
     let subject = &info.subject;
     let common_name = single(subject, &OID_X509_COMMON_NAME)
         .filter(|cn| !cn.trim().is_empty())

@@ -109,6 +109,36 @@ impl TestGateway {
         &self.running.as_ref().expect("running").store
     }
 
+    /// Write the gateway's configuration as `regway.toml` (for the `regway` CLI, which
+    /// changes the running gateway's store) and return its path.
+    pub fn write_config_file(&self) -> PathBuf {
+        let c = &self.config;
+        let list = |paths: &[PathBuf]| {
+            paths
+                .iter()
+                .map(|p| format!("{:?}", p.display().to_string()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let text = format!(
+            "data_dir = {:?}\nenvironment = {:?}\n[server]\nlisten = \"{}\"\ncert = {:?}\nkey = {:?}\nclient_ca = [{}]\ncrl = [{}]\n[adapters]\nenabled = [{}]\n",
+            c.data_dir.display().to_string(),
+            c.environment.as_str(),
+            self.addr,
+            c.server.cert.display().to_string(),
+            c.server.key.display().to_string(),
+            list(&c.server.client_ca),
+            list(&c.server.crl),
+            c.adapters
+                .enabled
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        write(self.dir.path(), "regway.toml", &text)
+    }
+
     /// A new HTTP/1.1 connection presenting `identity` (or no certificate).
     pub async fn connect(&self, identity: Option<&Identity>) -> anyhow::Result<Connection> {
         Connection::open(

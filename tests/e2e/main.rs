@@ -8,6 +8,7 @@ mod grants;
 mod hostile;
 mod interop;
 mod lifecycle;
+mod pki;
 mod wsdl;
 
 use regway_test_support::soap;
