@@ -121,12 +121,15 @@ impl TlsSource {
     }
 }
 
+/// The field table of a routed operation (grants are parsed against it).
+pub type FieldsOf = Box<dyn Fn(&str) -> Option<&'static [Field]> + Send + Sync>;
+
 /// Everything the reload loop updates.
 pub struct Reloader {
     pub store: Store,
     pub watcher: ChangeWatcher,
     pub environment: Environment,
-    pub fields_of: Box<dyn Fn(&str) -> Option<&'static [Field]> + Send + Sync>,
+    pub fields_of: FieldsOf,
     pub policy: Arc<ArcSwap<PolicySnapshot>>,
     pub tls_source: TlsSource,
     pub tls: Arc<ArcSwap<rustls::ServerConfig>>,
