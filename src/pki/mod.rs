@@ -55,6 +55,7 @@ pub enum KeyAlgorithm {
     #[default]
     EcdsaP256,
     /// RSA 3072 bits with PKCS#1 v1.5 SHA-256, for relying parties that need RSA.
+    #[value(name = "rsa-3072")]
     Rsa3072,
 }
 

@@ -386,7 +386,7 @@ async fn issued_and_csr_signed_certificates_pass_openssl_and_call_over_mtls() {
 async fn a_certificate_revoked_while_the_gateway_runs_is_refused_and_its_connection_closed() {
     let options = GatewayOptions {
         extra: vec![Arc::new(SlowRegistry {
-            delay: Duration::from_millis(2000),
+            delay: Duration::from_millis(3000),
         })],
         ..GatewayOptions::default()
     };
@@ -418,6 +418,9 @@ async fn a_certificate_revoked_while_the_gateway_runs_is_refused_and_its_connect
         ])
         .await);
     assert!(revoked.contains("revoked"), "{revoked}");
+    // Give the reload loop a poll period or two to see the commit (whether the request in
+    // flight ends before or after it, the connection is closed once it has).
+    tokio::time::sleep(Duration::from_millis(700)).await;
 
     // The request in flight completes; the connection serves nothing after it.
     let (reply, mut held) = in_flight.await.unwrap();
@@ -475,13 +478,15 @@ async fn rotation_overlaps_then_retires_the_old_certificate() {
     assert!(eventually(&gw, &old, true).await);
     let mut held = gw.connect(Some(&old)).await.unwrap();
 
+    // The retirement is 10 s after the command starts: room for a loaded machine.
+    let started = tokio::time::Instant::now();
     let out = ok(admin
         .cmd_async(&[
             "cert",
             "rotate",
             &sha256_of(&old),
             "--retire-in",
-            "4s",
+            "10s",
             "--out",
             &admin.path("new"),
             "--password-file",
@@ -516,7 +521,7 @@ async fn rotation_overlaps_then_retires_the_old_certificate() {
     assert_eq!(state(&new), "active");
 
     // After it, the old one stops (new handshakes and its open connection); the new one works.
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    tokio::time::sleep_until(started + Duration::from_secs(10)).await;
     assert!(
         eventually(&gw, &old, false).await,
         "the old certificate stops after the overlap"
