@@ -104,6 +104,11 @@ impl TestGateway {
         }
     }
 
+    /// The running gateway.
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("running")
+    }
+
     /// The store of the running gateway (changes reach it through its policy reload).
     pub fn store(&self) -> &Store {
         &self.running.as_ref().expect("running").store

@@ -526,6 +526,8 @@ async fn rotation_overlaps_then_retires_the_old_certificate() {
         eventually(&gw, &old, false).await,
         "the old certificate stops after the overlap"
     );
+    // The handshake check reads the clock; the sweep of open connections runs every 250 ms.
+    tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(
         call(&mut held).await.is_err(),
         "its open connection was closed"
@@ -551,4 +553,216 @@ async fn rotation_overlaps_then_retires_the_old_certificate() {
         soon.contains("granted.test") && !soon.contains(&sha256_of(&new)),
         "{soon}"
     );
+}
+
+/// Write `text` to `name` in the admin's directory; the path.
+fn file(admin: &Admin, name: &str, text: &str) -> String {
+    let path = admin.path(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_of_an_imported_external_ca_are_imported_and_work() {
+    // No CRL configured: the external CA publishes none here (see the README on CRLs).
+    let gw = TestGateway::start_with(GatewayOptions {
+        with_crl: false,
+        ..GatewayOptions::default()
+    })
+    .await;
+    let admin = Admin::new(&gw);
+    ok(admin.cmd(&["consumer", "add", "Org A"]));
+    ok(admin.cmd(&["system", "add", "--consumer", "Org A", "sys1"]));
+    grant_org_a(&gw, &[soap::PERSON_DATA_SEARCH]).await;
+
+    // The external CA and its client certificate are made by openssl, not by regway.
+    let (ca_key, ca_pem) = (admin.path("ext-ca.key"), admin.path("ext-ca.pem"));
+    ok(openssl(&[
+        "req",
+        "-x509",
+        "-nodes",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-keyout",
+        &ca_key,
+        "-out",
+        &ca_pem,
+        "-days",
+        "30",
+        "-subj",
+        "/C=BG/O=External/CN=External CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]));
+    let (csr, key) = openssl_csr(&admin.dir, "ext-client", "ec", "/C=BG/O=Org A/CN=ext-sys");
+    let ext = file(&admin, "ext.cnf", "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
+    let cert = admin.path("ext-client.pem");
+    ok(openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca_pem,
+        "-CAkey",
+        &ca_key,
+        "-set_serial",
+        "4660",
+        "-days",
+        "10",
+        "-extfile",
+        &ext,
+        "-out",
+        &cert,
+    ]));
+
+    // A client certificate is not a CA; a certificate of an unknown CA is not imported.
+    let err = failed(admin.cmd(&["ca", "import", &cert, "--name", "ext"]));
+    assert!(err.contains("is not a CA certificate"), "{err}");
+    let foreign = file(&admin, "foreign.pem", &gw.pki.foreign.cert_pem);
+    ok(admin.cmd(&[
+        "ca",
+        "import",
+        &ca_pem,
+        "--name",
+        "ext",
+        "--environment",
+        "test",
+    ]));
+    let err = failed(admin.cmd(&[
+        "cert",
+        "import",
+        &foreign,
+        "--consumer",
+        "Org A",
+        "--system",
+        "sys1",
+    ]));
+    assert!(
+        err.contains("is not a valid client certificate of any CA in the store"),
+        "{err}"
+    );
+
+    let out = ok(admin.cmd(&[
+        "cert",
+        "import",
+        &cert,
+        "--consumer",
+        "Org A",
+        "--system",
+        "sys1",
+        "--reason",
+        "seeds flow",
+    ]));
+    assert!(
+        out.contains("imported a test certificate of CA 'ext'"),
+        "{out}"
+    );
+    let id = Identity {
+        cert_pem: std::fs::read_to_string(&cert).unwrap(),
+        key_pem: std::fs::read_to_string(&key).unwrap(),
+    };
+    assert!(
+        eventually(&gw, &id, true).await,
+        "the imported certificate works"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(admin.cmd(&["cert", "show", &sha256_of(&id), "--json"]))).unwrap();
+    assert_eq!(
+        (shown["ca"].as_str(), shown["serial"].as_str()),
+        (Some("ext"), Some("1234"))
+    );
+
+    // regway holds no key of an external CA: it cannot rotate, but it can revoke (the gateway
+    // refuses the certificate at the handshake without any CRL).
+    let err = failed(admin.cmd(&[
+        "cert",
+        "rotate",
+        &sha256_of(&id),
+        "--retire-in",
+        "1d",
+        "--out",
+        &admin.path("r"),
+    ]));
+    assert!(
+        err.contains("external CA") && err.contains("cert import"),
+        "{err}"
+    );
+    ok(admin.cmd(&[
+        "cert",
+        "revoke",
+        &sha256_of(&id),
+        "--reason",
+        "contract ended",
+    ]));
+    assert!(
+        eventually(&gw, &id, false).await,
+        "the revoked imported certificate is refused"
+    );
+    let log = gw.store().admin_changes().await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|c| c.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "consumer.add",
+            "system.add",
+            "ca.import",
+            "cert.import",
+            "cert.revoke"
+        ]
+    );
+    assert_eq!(log[4].reason.as_deref(), Some("contract ended"));
+}
+
+/// The server's certificate, as a client sees it in a new handshake.
+async fn presented_server_cert(gw: &TestGateway) -> Vec<u8> {
+    let config = regway_test_support::client::tls_config(
+        &gw.pki.ca.cert_pem,
+        Some(&regway_test_support::TestPki::identity(&gw.pki.granted)),
+        regway_test_support::HttpVersion::Http1,
+    )
+    .unwrap();
+    let tls = regway_test_support::client::tls_stream(gw.addr, config)
+        .await
+        .unwrap();
+    tls.get_ref().1.peer_certificates().unwrap()[0].to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_certificate_reloads_live_and_expiry_is_counted() {
+    let gw = TestGateway::start().await;
+    let mut open = gw.connect_granted().await;
+    assert_eq!(presented_server_cert(&gw).await, gw.pki.server.der);
+
+    // Replace the key and certificate files as an operator (or certbot) would.
+    let renewed = gw
+        .pki
+        .ca
+        .issue_server(&["localhost", "127.0.0.1"], 60)
+        .unwrap();
+    std::fs::write(&gw.config.server.key, &renewed.key_pem).unwrap();
+    std::fs::write(&gw.config.server.cert, &renewed.cert_pem).unwrap();
+    let mut seen = false;
+    for _ in 0..50 {
+        if presented_server_cert(&gw).await == renewed.der {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen, "new handshakes get the renewed certificate");
+    // The connection opened before the reload still serves.
+    assert!(call(&mut open).await.unwrap());
+
+    // A broken file keeps the previous configuration.
+    std::fs::write(&gw.config.server.cert, "not a certificate").unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(presented_server_cert(&gw).await, renewed.der);
+
+    // The test PKI's client certificates end within 30 days: counted at start-up.
+    assert!(gw.running().certificates_expiring() >= 1);
 }
