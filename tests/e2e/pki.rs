@@ -553,6 +553,64 @@ async fn rotation_overlaps_then_retires_the_old_certificate() {
         soon.contains("granted.test") && !soon.contains(&sha256_of(&new)),
         "{soon}"
     );
+
+    // The next rotation from the consumer's own CSR; a past retirement time is refused, and
+    // a retired certificate cannot be rotated again.
+    let (csr, key) = openssl_csr(&admin.dir, "next", "ec", "/C=BG/O=Org A/CN=sys1");
+    let next = admin.path("next");
+    let err = failed(admin.cmd(&[
+        "cert",
+        "rotate",
+        &sha256_of(&new),
+        "--csr",
+        &csr,
+        "--retire-at",
+        "2020-01-01",
+        "--out",
+        &next,
+    ]));
+    assert!(err.contains("in the past"), "{err}");
+    ok(admin.cmd(&[
+        "cert",
+        "rotate",
+        &sha256_of(&new),
+        "--csr",
+        &csr,
+        "--retire-at",
+        "2100-01-01",
+        "--out",
+        &next,
+    ]));
+    let ca_pem = gw
+        .config
+        .data_dir
+        .join("ca/ops-test/cert.pem")
+        .display()
+        .to_string();
+    ok(openssl(&[
+        "verify",
+        "-CAfile",
+        &ca_pem,
+        &format!("{next}.pem"),
+    ]));
+    let from_csr = Identity {
+        cert_pem: std::fs::read_to_string(format!("{next}.pem")).unwrap(),
+        key_pem: std::fs::read_to_string(&key).unwrap(),
+    };
+    assert!(eventually(&gw, &from_csr, true).await);
+    assert!(works(&gw, &new).await, "still inside its (long) overlap");
+    let err = failed(admin.cmd(&[
+        "cert",
+        "rotate",
+        &sha256_of(&old),
+        "--retire-in",
+        "1d",
+        "--out",
+        &admin.path("again"),
+        "--password-file",
+        &pw,
+    ]));
+    assert!(err.contains("is retired"), "{err}");
 }
 
 /// Write `text` to `name` in the admin's directory; the path.
