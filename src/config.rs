@@ -9,6 +9,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::pki::Environment;
+
+/// The default environment: the strict one, so a forgotten setting never lets test
+/// certificates into a production gateway.
+fn production() -> Environment {
+    Environment::Production
+}
+
 /// Why a configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -32,6 +40,10 @@ pub enum ConfigError {
 pub struct Config {
     /// Where the store lives (created on first start).
     pub data_dir: PathBuf,
+    /// The environment this gateway serves (default `production`): it trusts the store's CAs
+    /// of this environment only, and refuses certificates labelled with the other one.
+    #[serde(default = "production")]
+    pub environment: Environment,
     pub server: ServerConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
@@ -258,6 +270,7 @@ mod tests {
         assert_eq!(c.server.client_ca, vec![dir.path().join("ca.pem")]);
         assert_eq!(c.limits.body_bytes, 16 * 1024 * 1024);
         assert_eq!(c.adapters.enabled.len(), 2);
+        assert_eq!(c.environment, Environment::Production);
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! Start-up: configuration → store → routes → policy snapshot → audit writer → TLS → listener. Used by
+//! Start-up: configuration → store → routes → policy snapshot → audit writer → TLS →
+//! listener → reloader ([`server::reload`]). Used by
 //! `regway serve`, the quick start, and the end-to-end tests (which run the real server).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,12 +16,11 @@ use crate::audit::{self, AuditError, Auditor, Sealing};
 use crate::config::Config;
 use crate::pipeline::Gateway;
 use crate::routing::{Routes, RoutingError};
+use crate::server::connections::LiveConnections;
+use crate::server::reload::{ReloadError, Reloader, TlsSource};
 use crate::server::{self, tls::TlsError};
 use crate::soap::xml::Limits;
 use crate::store::{Store, StoreError};
-
-/// How often the store is checked for committed changes to reload the policy.
-const POLICY_POLL: Duration = Duration::from_millis(250);
 
 /// How long shutdown waits for the audit writer to seal its last checkpoint.
 const AUDIT_DRAIN: Duration = Duration::from_secs(5);
@@ -35,6 +36,8 @@ pub enum StartError {
     Tls(#[from] TlsError),
     #[error(transparent)]
     Audit(#[from] AuditError),
+    #[error(transparent)]
+    Reload(#[from] ReloadError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -47,6 +50,9 @@ pub struct Running {
     /// The address the listener is bound to (useful with port 0).
     pub addr: SocketAddr,
     pub store: Store,
+    /// Open connections, by client certificate.
+    pub live: Arc<LiveConnections>,
+    expiring: Arc<AtomicUsize>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -58,6 +64,11 @@ impl Running {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
+    }
+
+    /// How many certificates in force end within 30 days (checked at start-up and daily).
+    pub fn certificates_expiring(&self) -> usize {
+        self.expiring.load(Ordering::Relaxed)
     }
 
     /// Wait until the server stops (it stops when `stop` resolves in [`start_until`]).
@@ -90,7 +101,13 @@ pub async fn launch(
     store.register_operations(routes.operations()).await?;
     let tables = routes.clone();
     let fields_of = move |op: &str| tables.get(op).map(|r| r.spec.fields);
-    let policy = Arc::new(ArcSwap::from_pointee(store.load_policy(&fields_of).await?));
+    let environment = config.environment;
+    let policy = Arc::new(ArcSwap::from_pointee(
+        store
+            .load_policy(&fields_of)
+            .await?
+            .for_environment(environment),
+    ));
     let (auditor, audit_writer) = Auditor::start(
         &store,
         config
@@ -105,7 +122,8 @@ pub async fn launch(
         },
     )
     .await?;
-    let tls = server::tls::server_config(&config.server)?;
+    let tls_source = TlsSource::new(config.server.clone(), environment, Arc::clone(&policy));
+    let tls = Arc::new(ArcSwap::new(tls_source.build(&store).await?));
     let listener = TcpListener::bind(config.server.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -127,26 +145,22 @@ pub async fn launch(
         limits.adapter_timeout(),
         auditor,
     ));
-    let mut watcher = store.watch().await?;
-    let reload_store = store.clone();
-    let reloader = tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(POLICY_POLL).await;
-            match watcher.changed().await {
-                Ok(false) => {}
-                Ok(true) => match reload_store.load_policy(&fields_of).await {
-                    Ok(p) => {
-                        policy.store(Arc::new(p));
-                        tracing::info!("policy reloaded");
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "policy reload failed; keeping the previous policy")
-                    }
-                },
-                Err(e) => tracing::error!(error = %e, "cannot watch the store for changes"),
-            }
+    let live = Arc::new(LiveConnections::default());
+    let expiring = Arc::new(AtomicUsize::new(0));
+    let reloader = tokio::spawn(
+        Reloader {
+            store: store.clone(),
+            watcher: store.watch().await?,
+            environment,
+            fields_of: Box::new(fields_of),
+            policy,
+            tls_source,
+            tls: Arc::clone(&tls),
+            live: Arc::clone(&live),
+            expiring: Arc::clone(&expiring),
         }
-    });
+        .run(),
+    );
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = async move {
         tokio::select! {
@@ -154,9 +168,10 @@ pub async fn launch(
             _ = stop => {},
         }
     };
-    tracing::info!(%addr, "regway listening");
+    tracing::info!(%addr, %environment, "regway listening");
+    let serving = Arc::clone(&live);
     let task = tokio::spawn(async move {
-        server::serve(listener, tls, gateway, limits, shutdown).await;
+        server::serve(listener, tls, serving, gateway, limits, shutdown).await;
         reloader.abort();
         // The writer stops (sealing a last checkpoint) once no request holds the gateway.
         if tokio::time::timeout(AUDIT_DRAIN, audit_writer)
@@ -170,6 +185,8 @@ pub async fn launch(
     Ok(Running {
         addr,
         store,
+        live,
+        expiring,
         stop: Some(tx),
         task,
     })

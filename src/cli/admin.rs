@@ -11,11 +11,12 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::change::{record, Actor};
 use crate::config::Config;
 use crate::policy::fields::FieldSet;
 use crate::policy::legal_basis::normalize_code;
 use crate::routing::Routes;
-use crate::store::{os_user, AdminChange, GrantVersion, Grantee, LegalBasis, NewGrant, Store};
+use crate::store::{GrantVersion, Grantee, LegalBasis, NewGrant, Store};
 
 /// A validity window from the command line.
 #[derive(Debug, clap::Args)]
@@ -127,13 +128,13 @@ pub(crate) fn parse_time(text: &str) -> anyhow::Result<i64> {
     Ok(date.midnight().assume_utc().unix_timestamp())
 }
 
-fn show_time(t: Option<i64>) -> String {
+pub(crate) fn show_time(t: Option<i64>) -> String {
     t.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| "-".to_string())
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -168,7 +169,7 @@ pub async fn legal_basis(config: &Path, command: LegalBasisCommand) -> anyhow::R
             store.add_legal_basis(&lb).await?;
             record(
                 &store,
-                &os_user(),
+                &Actor::default(),
                 "legal_basis.add",
                 &lb.code,
                 None,
@@ -212,7 +213,7 @@ pub async fn legal_basis(config: &Path, command: LegalBasisCommand) -> anyhow::R
             store.retire_legal_basis(&code, at).await?;
             record(
                 &store,
-                &os_user(),
+                &Actor::default(),
                 "legal_basis.retire",
                 &code,
                 None,
@@ -225,29 +226,6 @@ pub async fn legal_basis(config: &Path, command: LegalBasisCommand) -> anyhow::R
             );
         }
     }
-    Ok(())
-}
-
-/// Record a change in the admin change log (the audit chain). The change is already made, so
-/// a failure here is reported as such, not as a failed change.
-async fn record(
-    store: &Store,
-    actor: &str,
-    action: &str,
-    target: &str,
-    reason: Option<&str>,
-    details: Value,
-) -> anyhow::Result<()> {
-    let change = AdminChange {
-        actor,
-        action,
-        target,
-        reason,
-        details,
-    };
-    store.record_admin_change(&change).await.with_context(|| {
-        format!("{action} {target} was made but could not be recorded in the audit trail")
-    })?;
     Ok(())
 }
 
@@ -327,7 +305,7 @@ pub async fn grant(config: &Path, command: GrantCommand) -> anyhow::Result<()> {
             let details = history.last().map(grant_json).unwrap_or(Value::Null);
             record(
                 &store,
-                &grant.granted_by,
+                &Actor::named(&grant.granted_by),
                 "grant.add",
                 &id.to_string(),
                 Some(&grant.reason),
@@ -356,7 +334,7 @@ pub async fn grant(config: &Path, command: GrantCommand) -> anyhow::Result<()> {
             let version = store.revoke_grant(id, &by, &reason).await?;
             record(
                 &store,
-                &by,
+                &Actor::named(&by),
                 "grant.revoke",
                 &id.to_string(),
                 Some(&reason),

@@ -10,13 +10,14 @@ use clap::Subcommand;
 use serde_json::{json, Value};
 
 use super::admin::parse_time;
+use super::change::{record, Actor};
 use crate::audit::proof::{self, InclusionProof};
 use crate::audit::record::timestamp;
 use crate::audit::verify::{self, Fault};
 use crate::audit::{CheckpointKey, IdentifierKeys, PublicKey};
 use crate::config::Config;
 use crate::store::audit::{self as table, AuditQuery, Checkpoint, StoredRecord};
-use crate::store::{os_user, AdminChange, Store};
+use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -307,16 +308,16 @@ async fn online(config_path: &Path, command: AuditCommand) -> anyhow::Result<()>
         }
         AuditCommand::RotateIdentifierKey => {
             let id = IdentifierKeys::rotate(&paths.identifier_keys)?;
-            store
-                .record_admin_change(&AdminChange {
-                    actor: &os_user(),
-                    action: "audit.rotate_identifier_key",
-                    target: &id,
-                    reason: None,
-                    details: json!({"file": paths.identifier_keys.display().to_string()}),
-                })
-                .await
-                .context("the key was rotated but the change could not be recorded")?;
+            let file = paths.identifier_keys.display().to_string();
+            record(
+                &store,
+                &Actor::default(),
+                "audit.rotate_identifier_key",
+                &id,
+                None,
+                json!({ "file": file }),
+            )
+            .await?;
             println!("identifier key {id} is now current; restart the gateway to use it");
         }
     }

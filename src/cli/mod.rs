@@ -2,6 +2,10 @@
 
 pub mod admin;
 pub mod audit;
+pub mod ca;
+pub mod cert;
+pub mod change;
+pub mod consumer;
 pub mod quickstart;
 
 use std::path::PathBuf;
@@ -83,6 +87,42 @@ pub enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// Manage CAs (trust anchors) per environment: create, import, show.
+    Ca {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        actor: change::Actor,
+        #[command(subcommand)]
+        command: ca::CaCommand,
+    },
+    /// Manage client certificates: issue, sign-csr, import, list, show, revoke, rotate, expiring.
+    Cert {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        actor: change::Actor,
+        #[command(subcommand)]
+        command: cert::CertCommand,
+    },
+    /// Manage consumers (administrations).
+    Consumer {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        actor: change::Actor,
+        #[command(subcommand)]
+        command: consumer::ConsumerCommand,
+    },
+    /// Manage consumers' systems.
+    System {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        actor: change::Actor,
+        #[command(subcommand)]
+        command: consumer::SystemCommand,
+    },
     /// List the grantable field paths of an operation.
     Fields {
         operation: String,
@@ -123,6 +163,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit { store, command } => audit::run(&store.config, command).await,
+        Command::Ca {
+            store,
+            actor,
+            command,
+        } => ca::ca(&store.config, &actor, command).await,
+        Command::Cert {
+            store,
+            actor,
+            command,
+        } => cert::cert(&store.config, &actor, command).await,
+        Command::Consumer {
+            store,
+            actor,
+            command,
+        } => consumer::consumer(&store.config, &actor, command).await,
+        Command::System {
+            store,
+            actor,
+            command,
+        } => consumer::system(&store.config, &actor, command).await,
         Command::Fields { operation, json } => admin::fields(&operation, json),
         Command::Operations => {
             let routes = crate::routing::Routes::from_names(

@@ -133,7 +133,7 @@ async fn create(data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
 
     let config = format!(
         "# regway quick-start configuration (example PKI: never use it in production)\n\
-         data_dir = \".\"\n\n[server]\nlisten = \"{listen}\"\ncert = \"pki/server.pem\"\nkey = \"pki/server.key\"\n\
+         data_dir = \".\"\nenvironment = \"test\"\n\n[server]\nlisten = \"{listen}\"\ncert = \"pki/server.pem\"\nkey = \"pki/server.key\"\n\
          client_ca = [\"pki/ca.pem\"]\ncrl = [\"pki/crl.pem\"]\n\n[adapters]\nenabled = [\"demo-population\", \"demo-company\"]\n"
     );
     write(&data_dir.join(CONFIG_FILE), &config, false)?;

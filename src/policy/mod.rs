@@ -8,6 +8,8 @@ pub mod filter;
 pub mod identity;
 pub mod legal_basis;
 pub mod snapshot;
+pub mod standing;
 
 pub use identity::Thumbprints;
 pub use snapshot::{Authorized, Caller, Denial, GrantEntry, PolicySnapshot};
+pub use standing::{Standing, Withdrawal};

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use super::fields::FieldSet;
 use super::identity::{normalize_thumbprint, Thumbprints};
 use super::legal_basis::cited_code;
+use super::standing::{Standing, Withdrawal};
+use crate::pki::Environment;
 
 /// A registered certificate and the system and consumer it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +111,11 @@ pub struct PolicySnapshot {
     grants: HashMap<(Grantee, i64), Vec<GrantEntry>>,
     /// Legal bases by upper-case code: their validity window.
     legal_bases: HashMap<String, (i64, Option<i64>)>,
+    /// Lifecycle of certificates (by certificate id) that are revoked, retire at a time, or
+    /// carry an environment label; a certificate not listed stands plainly.
+    standings: HashMap<i64, Standing>,
+    /// The environment of the gateway that consults the snapshot (`None`: not checked).
+    environment: Option<Environment>,
 }
 
 impl PolicySnapshot {
@@ -117,6 +124,29 @@ impl PolicySnapshot {
         self.by_sha1
             .insert(normalize_thumbprint(sha1), caller.clone());
         self.by_sha256.insert(normalize_thumbprint(sha256), caller);
+    }
+
+    /// Record a certificate's lifecycle (see [`Standing`]).
+    pub fn set_standing(&mut self, certificate_id: i64, standing: Standing) {
+        if standing != Standing::default() {
+            self.standings.insert(certificate_id, standing);
+        }
+    }
+
+    /// The snapshot as consulted by a gateway of `environment`.
+    pub fn for_environment(mut self, environment: Environment) -> PolicySnapshot {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// Whether a registered certificate is withdrawn at `now` (Unix seconds): revoked,
+    /// retired, or of another environment. Unregistered certificates are not withdrawn here
+    /// (they are refused as unknown at call time).
+    pub fn withdrawal(&self, thumbprints: &Thumbprints, now: i64) -> Option<Withdrawal> {
+        let caller = self.caller(thumbprints)?;
+        self.standings
+            .get(&caller.certificate_id)?
+            .withdrawal(self.environment, now)
     }
 
     pub fn add_operation(&mut self, name: &str, entry: OperationEntry) {
@@ -158,7 +188,8 @@ impl PolicySnapshot {
         let caller = self
             .caller(thumbprints)
             .ok_or(Denial::CertificateNotFound)?;
-        if !caller.active {
+        // Defence in depth: the TLS verifier already refuses withdrawn certificates.
+        if !caller.active || self.withdrawal(thumbprints, now).is_some() {
             return Err(Denial::CertificateInactive);
         }
         // An operation the store does not know cannot have been granted.
@@ -298,6 +329,36 @@ mod tests {
             sha1: "a".repeat(40),
         };
         assert!(p.authorize(&sha1_only, "op", lb, 500).is_ok());
+    }
+
+    #[test]
+    fn withdrawn_certificates_are_inactive_at_call_time() {
+        let mut p = policy();
+        let lb = Some("LB-1");
+        p.set_standing(
+            1,
+            Standing {
+                retire_at: Some(600),
+                environment: Some(Environment::Test),
+                ..Standing::default()
+            },
+        );
+        assert!(p.authorize(&tp("a"), "op", lb, 500).is_ok());
+        assert_eq!(
+            p.authorize(&tp("a"), "op", lb, 600).unwrap_err(),
+            Denial::CertificateInactive
+        );
+        let production = p.clone().for_environment(Environment::Production);
+        assert_eq!(
+            production.withdrawal(&tp("a"), 500),
+            Some(Withdrawal::OtherEnvironment)
+        );
+        assert_eq!(
+            production.authorize(&tp("a"), "op", lb, 500).unwrap_err(),
+            Denial::CertificateInactive
+        );
+        let test = p.for_environment(Environment::Test);
+        assert!(test.authorize(&tp("a"), "op", lb, 500).is_ok());
     }
 
     #[test]

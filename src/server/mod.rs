@@ -1,34 +1,42 @@
 //! The listener: TLS accept with a handshake deadline, one task per connection, HTTP/1.1 and
-//! HTTP/2 via hyper, and a graceful shutdown that drains in-flight requests.
+//! HTTP/2 via hyper, and a graceful shutdown that drains in-flight requests. The TLS
+//! configuration is read at each accept, so a rebuilt one applies to the next handshake; a
+//! connection can be closed gracefully on its own (its certificate was withdrawn).
 
+pub mod connections;
 pub mod http;
+pub mod reload;
 pub mod tls;
+pub mod verifier;
 
 use std::future::Future;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
+
+use connections::LiveConnections;
 
 use crate::config::LimitsConfig;
 use crate::pipeline::Gateway;
 use crate::policy::Thumbprints;
 
 /// Serve until `shutdown` completes, then stop accepting and give in-flight requests
-/// `limits.shutdown_grace` to finish.
+/// `limits.shutdown_grace` to finish. `tls` is read at each accept; `live` lists the open
+/// connections by client certificate.
 pub async fn serve(
     listener: TcpListener,
-    tls: Arc<rustls::ServerConfig>,
+    tls: Arc<ArcSwap<rustls::ServerConfig>>,
+    live: Arc<LiveConnections>,
     gateway: Arc<Gateway>,
     limits: LimitsConfig,
     shutdown: impl Future<Output = ()>,
 ) {
-    let acceptor = TlsAcceptor::from(tls);
-    let graceful = GracefulShutdown::new();
+    let (stopping, stop) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let local = listener.local_addr().ok();
     tokio::pin!(shutdown);
@@ -47,9 +55,10 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
-        let acceptor = acceptor.clone();
+        let acceptor = TlsAcceptor::from(tls.load_full());
         let gateway = Arc::clone(&gateway);
-        let watcher = graceful.watcher();
+        let live = Arc::clone(&live);
+        let mut stop = stop.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let _ = tcp.set_nodelay(true);
@@ -79,6 +88,7 @@ pub async fn serve(
             else {
                 return;
             };
+            let registered = live.register(peer.clone());
             let ctx = Arc::new(http::ConnectionContext {
                 gateway,
                 peer,
@@ -94,14 +104,33 @@ pub async fn serve(
                 .header_read_timeout(limits.header_read_timeout());
             builder.http2().timer(TokioTimer::new());
             let conn = builder.serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = watcher.watch(conn.into_owned()).await {
+            tokio::pin!(conn);
+            let mut draining = false;
+            let ended = loop {
+                tokio::select! {
+                    ended = conn.as_mut() => break ended,
+                    _ = registered.close.notified(), if !draining => {
+                        tracing::info!(%remote, "closing a connection: its certificate was withdrawn");
+                        conn.as_mut().graceful_shutdown();
+                        draining = true;
+                    }
+                    _ = stop.wait_for(|s| *s), if !draining => {
+                        conn.as_mut().graceful_shutdown();
+                        draining = true;
+                    }
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(%remote, error = %e, "connection ended with an error");
             }
         });
     }
     drop(listener);
     tracing::info!("shutting down: draining in-flight requests");
-    if tokio::time::timeout(limits.shutdown_grace(), graceful.shutdown())
+    let _ = stopping.send(true);
+    // Every connection task holds a slot until it ends: all slots back means all drained.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(limits.shutdown_grace(), slots.acquire_many(all))
         .await
         .is_err()
     {

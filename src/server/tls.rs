@@ -1,5 +1,5 @@
 //! The TLS side: rustls with client certificates required, verified against the configured CA
-//! bundles and, when configured, CRLs.
+//! bundles and the store's CAs of the gateway's environment and, when configured, CRLs.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,7 +9,18 @@ use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKey
 use rustls::server::WebPkiClientVerifier;
 use rustls::RootCertStore;
 
+use arc_swap::ArcSwap;
+
 use crate::config::ServerConfig;
+use crate::policy::PolicySnapshot;
+
+/// What the store adds to the configured trust: its CAs of the gateway's environment, and the
+/// CRLs regway signed for those it holds the key of.
+#[derive(Debug, Default, Clone)]
+pub struct StoreTrust {
+    pub anchors: Vec<CertificateDer<'static>>,
+    pub crls: Vec<CertificateRevocationListDer<'static>>,
+}
 
 /// Why the TLS configuration could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -67,12 +78,29 @@ fn load_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, 
     }
 }
 
-/// The rustls server configuration for `config`: TLS 1.2 and 1.3, ALPN h2 and http/1.1,
-/// client certificates mandatory. With CRLs configured, a client certificate whose revocation
-/// status cannot be determined from them is refused.
+/// The rustls server configuration for `config` alone (see [`server_config_with`]).
 pub fn server_config(config: &ServerConfig) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    server_config_with(config, &StoreTrust::default(), None)
+}
+
+/// The rustls server configuration: TLS 1.2 and 1.3, ALPN h2 and http/1.1, client
+/// certificates mandatory, trusted through `config.client_ca` and `trust.anchors`. With CRLs
+/// configured, a client certificate whose revocation status cannot be determined from them is
+/// refused. With a `policy`, a certificate it withdraws (revoked, retired, other environment)
+/// is refused at the handshake.
+pub fn server_config_with(
+    config: &ServerConfig,
+    trust: &StoreTrust,
+    policy: Option<Arc<ArcSwap<PolicySnapshot>>>,
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = RootCertStore::empty();
+    for cert in &trust.anchors {
+        roots.add(cert.clone()).map_err(|e| TlsError::BadCa {
+            path: "the store".to_string(),
+            reason: e.to_string(),
+        })?;
+    }
     for path in &config.client_ca {
         for cert in load_certs(path)? {
             roots.add(cert).map_err(|e| TlsError::BadCa {
@@ -81,7 +109,7 @@ pub fn server_config(config: &ServerConfig) -> Result<Arc<rustls::ServerConfig>,
             })?;
         }
     }
-    let mut crls = Vec::new();
+    let mut crls = trust.crls.clone();
     for path in &config.crl {
         crls.extend(load_crls(path)?);
     }
@@ -90,6 +118,13 @@ pub fn server_config(config: &ServerConfig) -> Result<Arc<rustls::ServerConfig>,
             .with_crls(crls)
             .build()
             .map_err(|e| TlsError::Verifier(e.to_string()))?;
+    let verifier: Arc<dyn rustls::server::danger::ClientCertVerifier> = match policy {
+        Some(policy) => Arc::new(super::verifier::StandingVerifier {
+            inner: verifier,
+            policy,
+        }),
+        None => verifier,
+    };
     let chain = load_certs(&config.cert)?;
     let key = PrivateKeyDer::from_pem_file(&config.key).map_err(|e| read_err(&config.key, e))?;
     let mut tls = rustls::ServerConfig::builder_with_provider(provider)

@@ -1,6 +1,8 @@
-//! The admin change log: every change an administrator makes (grants, legal bases,
-//! certificates…) is a record in the audit chain, beside the calls it affects.
+//! The admin change log: every change an administrator makes (grants, legal bases, CAs,
+//! certificates, consumers…) is a record in the audit chain, beside the calls it affects, so
+//! `regway audit verify` covers both.
 
+use super::audit::AuditQuery;
 use super::{Store, StoreError};
 use crate::audit::record::admin_entry;
 
@@ -19,6 +21,19 @@ pub struct AdminChange<'a> {
     pub details: serde_json::Value,
 }
 
+/// A recorded change, as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedChange {
+    /// Its record number in the audit chain.
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub reason: Option<String>,
+    pub details: serde_json::Value,
+}
+
 impl Store {
     /// Append an administrative change to the audit chain; returns its record number.
     pub async fn record_admin_change(&self, change: &AdminChange<'_>) -> Result<i64, StoreError> {
@@ -33,13 +48,31 @@ impl Store {
         .map_err(|_| StoreError::Corrupt("an admin change could not be made into a record"))?;
         Ok(self.append_audit(&entry).await? as i64)
     }
-}
 
-/// Who is running the command: `$USER`, `$LOGNAME`, else `unknown`.
-pub fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "unknown".to_string())
+    /// Every recorded change, oldest first.
+    pub async fn admin_changes(&self) -> Result<Vec<RecordedChange>, StoreError> {
+        let records = self
+            .audit_query(&AuditQuery {
+                kind: Some("admin".into()),
+                ..AuditQuery::default()
+            })
+            .await?;
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                let v: serde_json::Value =
+                    serde_json::from_str(&r.record).unwrap_or(serde_json::Value::Null);
+                let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+                RecordedChange {
+                    id: r.seq as i64,
+                    at: r.at,
+                    actor: text("actor").unwrap_or_default(),
+                    action: text("action").unwrap_or_default(),
+                    target: text("target").unwrap_or_default(),
+                    reason: text("reason"),
+                    details: v.get("details").cloned().unwrap_or(serde_json::Value::Null),
+                }
+            })
+            .collect())
+    }
 }

@@ -15,13 +15,22 @@ use regway_adapter::Field;
 use crate::policy::fields::FieldSet;
 use crate::policy::identity::{normalize_thumbprint, Thumbprints};
 use crate::policy::snapshot::{Caller, GrantEntry, OperationEntry, PolicySnapshot};
+use crate::policy::Standing;
 
 mod admin_log;
 pub mod audit;
+mod certificates;
+mod consumers;
 mod grants;
 pub use crate::policy::snapshot::Grantee;
-pub use admin_log::{os_user, AdminChange};
+pub use admin_log::{AdminChange, RecordedChange};
+pub use certificates::{CaRecord, CertificateRecord, NewCa, NewCertificate};
+pub use consumers::{ConsumerRecord, SystemRecord};
 pub use grants::{GrantVersion, LegalBasis, NewGrant};
+
+/// The counter that triggers bump on every change to a policy table (migration 0005). Not
+/// `PRAGMA data_version`: every audit append would count as a change.
+const POLICY_VERSION: &str = "SELECT version FROM policy_version WHERE id = 1";
 
 /// The file name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "regway.sqlite";
@@ -53,8 +62,9 @@ pub struct Store {
     options: SqliteConnectOptions,
 }
 
-/// Notices commits made to the store by any connection (another process, the CLI, the
-/// gateway itself), so the policy snapshot can be rebuilt without reading on the request path.
+/// Notices committed changes to the policy tables by any connection (another process, the
+/// CLI, the gateway itself), so the policy snapshot and the TLS trust can be rebuilt without
+/// reading on the request path.
 #[derive(Debug)]
 pub struct ChangeWatcher {
     conn: sqlx::SqliteConnection,
@@ -62,9 +72,9 @@ pub struct ChangeWatcher {
 }
 
 impl ChangeWatcher {
-    /// Whether anything was committed since the last call.
+    /// Whether a table the policy or TLS trust is built from changed since the last call.
     pub async fn changed(&mut self) -> Result<bool, StoreError> {
-        let now: i64 = sqlx::query_scalar("PRAGMA data_version")
+        let now: i64 = sqlx::query_scalar(POLICY_VERSION)
             .fetch_one(&mut self.conn)
             .await?;
         let changed = now != self.last;
@@ -127,11 +137,11 @@ impl Store {
         Ok(Store { pool, options })
     }
 
-    /// A watcher on its own connection (`PRAGMA data_version` is per connection).
+    /// A watcher on its own connection.
     pub async fn watch(&self) -> Result<ChangeWatcher, StoreError> {
         use sqlx::ConnectOptions;
         let mut conn = self.options.connect().await?;
-        let last: i64 = sqlx::query_scalar("PRAGMA data_version")
+        let last: i64 = sqlx::query_scalar(POLICY_VERSION)
             .fetch_one(&mut conn)
             .await?;
         Ok(ChangeWatcher { conn, last })
@@ -244,7 +254,7 @@ impl Store {
         let mut snap = PolicySnapshot::default();
         let certs = sqlx::query(
             "SELECT c.id, c.sha256, c.sha1, c.active AND s.active AND k.active,
-                    k.id, k.name, s.id, s.name
+                    k.id, k.name, s.id, s.name, c.state = 'revoked', c.retire_at, c.environment
              FROM certificates c JOIN systems s ON s.id = c.system_id JOIN consumers k ON k.id = s.consumer_id",
         )
         .fetch_all(&self.pool)
@@ -258,6 +268,14 @@ impl Store {
                 system_id: r.get(6),
                 system_name: r.get(7),
             };
+            snap.set_standing(
+                caller.certificate_id,
+                Standing {
+                    revoked: r.get(8),
+                    retire_at: r.get(9),
+                    environment: r.get::<Option<String>, _>(10).and_then(|e| e.parse().ok()),
+                },
+            );
             snap.add_certificate(r.get(1), r.get(2), caller);
         }
         for r in sqlx::query("SELECT id, name, enabled FROM operations")

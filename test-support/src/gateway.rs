@@ -8,6 +8,7 @@ use regway::routing::Routes;
 use regway_adapter::Adapter;
 
 use regway::config::{AdaptersConfig, AuditConfig, Config, LimitsConfig, ServerConfig};
+use regway::pki::Environment;
 use regway::runtime::{self, Running};
 use regway::store::{Grantee, LegalBasis, NewGrant, Store};
 
@@ -74,6 +75,7 @@ impl TestGateway {
         let crl = write(d, "crl.pem", &pki.crl_pem);
         let config = Config {
             data_dir: d.join("data"),
+            environment: Environment::Test,
             server: ServerConfig {
                 listen: "127.0.0.1:0".parse().expect("address"),
                 cert: write(d, "server.pem", &pki.server.cert_pem),
@@ -105,9 +107,44 @@ impl TestGateway {
         }
     }
 
+    /// The running gateway.
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("running")
+    }
+
     /// The store of the running gateway (changes reach it through its policy reload).
     pub fn store(&self) -> &Store {
         &self.running.as_ref().expect("running").store
+    }
+
+    /// Write the gateway's configuration as `regway.toml` (for the `regway` CLI, which
+    /// changes the running gateway's store) and return its path.
+    pub fn write_config_file(&self) -> PathBuf {
+        let c = &self.config;
+        let list = |paths: &[PathBuf]| {
+            paths
+                .iter()
+                .map(|p| format!("{:?}", p.display().to_string()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let text = format!(
+            "data_dir = {:?}\nenvironment = {:?}\n[server]\nlisten = \"{}\"\ncert = {:?}\nkey = {:?}\nclient_ca = [{}]\ncrl = [{}]\n[adapters]\nenabled = [{}]\n",
+            c.data_dir.display().to_string(),
+            c.environment.as_str(),
+            self.addr,
+            c.server.cert.display().to_string(),
+            c.server.key.display().to_string(),
+            list(&c.server.client_ca),
+            list(&c.server.crl),
+            c.adapters
+                .enabled
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        write(self.dir.path(), "regway.toml", &text)
     }
 
     /// A new HTTP/1.1 connection presenting `identity` (or no certificate).
@@ -126,29 +163,6 @@ impl TestGateway {
         self.connect(Some(&TestPki::identity(&self.pki.granted)))
             .await
             .expect("the granted consumer connects")
-    }
-
-    /// Write the gateway's configuration as a `regway.toml` (for running the CLI against
-    /// its data directory) and return its path.
-    pub fn config_file(&self) -> PathBuf {
-        let c = &self.config;
-        let list = |paths: &[PathBuf]| {
-            paths
-                .iter()
-                .map(|p| format!("{:?}", p.display().to_string()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let text = format!(
-            "data_dir = {:?}\n[server]\nlisten = \"{}\"\ncert = {:?}\nkey = {:?}\nclient_ca = [{}]\ncrl = [{}]\n",
-            c.data_dir.display().to_string(),
-            self.addr,
-            c.server.cert.display().to_string(),
-            c.server.key.display().to_string(),
-            list(&c.server.client_ca),
-            list(&c.server.crl),
-        );
-        write(self.dir.path(), "regway.toml", &text)
     }
 
     /// Stop the gateway, draining in-flight requests.

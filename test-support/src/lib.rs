@@ -2,6 +2,7 @@
 //! real gateway started on a loopback port with a real SQLite store, and an mTLS HTTP client.
 //! Nothing here imitates a regway component; it only sets up and talks to the real thing.
 
+pub mod cli;
 pub mod client;
 pub mod gateway;
 pub mod pki;

@@ -261,7 +261,7 @@ async fn sealed_trail() -> (TestGateway, PathBuf) {
         .await
         .unwrap();
     gw.stop().await; // seals a last checkpoint
-    let config = gw.config_file();
+    let config = gw.write_config_file();
     (gw, config)
 }
 

@@ -9,6 +9,7 @@ mod grants;
 mod hostile;
 mod interop;
 mod lifecycle;
+mod pki;
 mod wsdl;
 
 use regway::store::audit::AuditQuery;
