@@ -13,28 +13,14 @@ use regway::pki::Issued;
 use regway::policy::Thumbprints;
 use regway::store::AdminChange;
 use regway_test_support::registry::{echo_request, SlowRegistry, SLOW_ECHO};
-use regway_test_support::{soap, GatewayOptions, Identity, TestGateway, TestPki};
+use regway_test_support::{cli, soap, GatewayOptions, Identity, TestGateway, TestPki};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
 use crate::{audited, fault_code, known_egn, person_data_soap11};
 
 fn regway(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regway"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout_of(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    cli::run(env!("CARGO_BIN_EXE_regway"), args)
 }
 
 fn with_law_reason(body: &str, law_reason: Option<&str>) -> String {
@@ -270,9 +256,7 @@ fn verify(config: &Path) -> Output {
 }
 
 fn verify_fails_naming(config: &Path, named: &str) -> String {
-    let out = verify(config);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!out.status.success(), "verification must fail: {err}");
+    let err = cli::failed(verify(config));
     assert!(err.contains(named), "expected '{named}' in: {err}");
     err
 }
@@ -280,7 +264,7 @@ fn verify_fails_naming(config: &Path, named: &str) -> String {
 #[tokio::test]
 async fn an_untouched_trail_verifies_and_is_fully_sealed() {
     let (gw, config) = sealed_trail().await;
-    let out = stdout_of(&verify(&config));
+    let out = cli::ok(verify(&config));
     assert!(
         out.contains("OK: 7 records") && out.contains("0 records not sealed yet"),
         "{out}"
@@ -389,15 +373,12 @@ async fn inclusion_proofs_verify_offline_and_fail_when_altered() {
     };
     let head = write(
         "head.json",
-        stdout_of(&regway(&["audit", "head", "--config", c])),
+        cli::ok(regway(&["audit", "head", "--config", c])),
     );
-    let key = write(
-        "key.pem",
-        stdout_of(&regway(&["audit", "key", "--config", c])),
-    );
-    let proof_text = stdout_of(&regway(&["audit", "proof", "4", "--config", c]));
+    let key = write("key.pem", cli::ok(regway(&["audit", "key", "--config", c])));
+    let proof_text = cli::ok(regway(&["audit", "proof", "4", "--config", c]));
     let proof = write("proof.json", proof_text.clone());
-    let out = stdout_of(&regway(&[
+    let out = cli::ok(regway(&[
         "audit",
         "verify-proof",
         &proof,
@@ -433,7 +414,7 @@ async fn inclusion_proofs_verify_offline_and_fail_when_altered() {
     let (other, other_config) = sealed_trail().await;
     let other_key = write(
         "other.pem",
-        stdout_of(&regway(&[
+        cli::ok(regway(&[
             "audit",
             "key",
             "--config",
@@ -559,7 +540,7 @@ async fn no_identifier_in_clear_and_the_subject_query_finds_the_calls() {
         .unwrap();
     use std::io::Write;
     writeln!(subject.stdin.take().unwrap(), "{citizen}").unwrap();
-    let out = stdout_of(&subject.wait_with_output().unwrap());
+    let out = cli::ok(subject.wait_with_output().unwrap());
     let found: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(found.len(), 2, "{out}");
     let first = &found[0]["record"];
@@ -576,7 +557,7 @@ async fn no_identifier_in_clear_and_the_subject_query_finds_the_calls() {
         "--config",
         config.to_str().unwrap(),
     ]);
-    assert_eq!(stdout_of(&other).trim(), "");
+    assert_eq!(cli::ok(other).trim(), "");
     drop(dir);
 }
 
@@ -637,14 +618,14 @@ async fn a_killed_gateway_loses_no_record_of_an_answered_call() {
         missing.len()
     );
     let config = data.join("regway.toml");
-    let out = stdout_of(&verify(&config));
+    let out = cli::ok(verify(&config));
     assert!(out.starts_with("OK:"), "{out}");
 
     // A restart seals the unsealed tail.
     let mut again = spawn_serve(&data, "warn");
     let _ = connect_quickstart(&data, &listen).await;
     stop(&mut again, &data).await;
-    let out = stdout_of(&verify(&config));
+    let out = cli::ok(verify(&config));
     assert!(out.contains(" 0 records not sealed yet"), "{out}");
     drop(dir);
 }
@@ -692,7 +673,7 @@ async fn serve_quickstart(
         .unwrap()
         .port();
     let listen = format!("127.0.0.1:{port}");
-    stdout_of(&regway(&[
+    cli::ok(regway(&[
         "quickstart",
         "--no-serve",
         "--listen",

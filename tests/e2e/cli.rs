@@ -1,35 +1,13 @@
 //! The administration command line, run as a real process against a quick-start data directory.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use regway_test_support::cli::{self, failed, ok};
 use regway_test_support::soap;
 
 fn regway(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regway"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn failed(out: Output) -> String {
-    assert!(
-        !out.status.success(),
-        "expected a failure: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
+    cli::run(env!("CARGO_BIN_EXE_regway"), args)
 }
 
 fn data_dir(dir: &Path) -> String {
