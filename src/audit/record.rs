@@ -242,7 +242,8 @@ impl CallFacts {
     }
 }
 
-/// The JSON of a call record; field names are the record's schema (v1).
+/// The JSON of a call record; field names are the record's schema (v1). Absent values are
+/// left out rather than written as `null`: the record is written on every call.
 #[derive(serde::Serialize)]
 struct CallRecord<'a> {
     v: u8,
@@ -251,24 +252,35 @@ struct CallRecord<'a> {
     node: &'a str,
     correlation_id: &'a str,
     call_id: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     message_id: Option<String>,
     contract: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     soap: Option<&'static str>,
     certificate: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     consumer: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     system: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     operation: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     legal_basis: Option<&'a str>,
     grants: &'a [(i64, i64)],
+    #[serde(skip_serializing_if = "Option::is_none")]
     context: Option<ContextRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     citizen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     employee: Option<String>,
     subjects: &'a [String],
     fields: &'a [String],
     outcome: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     status: u16,
     latency_us: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     request_sha256: Option<&'a str>,
     response_sha256: &'a str,
 }
@@ -276,16 +288,27 @@ struct CallRecord<'a> {
 /// The CallContext as recorded: every free-text field with EGNs replaced by pseudonyms.
 #[derive(serde::Serialize)]
 struct ContextRecord {
+    #[serde(skip_serializing_if = "Option::is_none")]
     service_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     service_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     employee_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     employee_names: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     employee_additional_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     employee_position: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     administration_oid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     administration_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     responsible_person_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     law_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     remark: Option<String>,
 }
 
