@@ -126,6 +126,26 @@ fn is_decimal(s: &str) -> bool {
     all(int) && all(frac) && !(int.is_empty() && frac.is_empty())
 }
 
+fn is_float(s: &str) -> bool {
+    matches!(s, "INF" | "-INF" | "+INF" | "NaN")
+        || (!s.contains(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+            && s.parse::<f64>().is_ok())
+}
+
+impl Double {
+    /// The value as a binary float (`INF`, `-INF`, `NaN` included).
+    pub fn value(&self) -> f64 {
+        f64::parse_text(&self.0).unwrap_or(f64::NAN)
+    }
+}
+
+impl Float {
+    /// The value as a binary float.
+    pub fn value(&self) -> f32 {
+        f32::parse_text(&self.0).unwrap_or(f32::NAN)
+    }
+}
+
 fn is_duration(s: &str) -> bool {
     let s = s.strip_prefix('-').unwrap_or(s);
     s.strip_prefix('P').is_some_and(|r| {
@@ -210,6 +230,10 @@ lexical! {
     /// `xs:base64Binary`, kept as the transmitted text (line breaks included).
     Base64Binary = "base64Binary", |s| s.bytes().all(|b| b.is_ascii_alphanumeric()
         || b"+/=".contains(&b) || b.is_ascii_whitespace());
+    /// `xs:double`, kept as written (`3.14159E0` stays so); [`Double::value`] converts.
+    Double = "double", |s| is_float(s);
+    /// `xs:float`, kept as written; [`Float::value`] converts.
+    Float = "float", |s| is_float(s);
     /// `xs:hexBinary`.
     HexBinary = "hexBinary", |s| s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit());
 }

@@ -18,7 +18,7 @@ pub mod soap;
 
 pub use lexical::*;
 pub use read::{attr, nillable, read_complex, read_simple, text, Cursor, Nillable};
-pub use tree::{parse, Attribute, Element, Node};
+pub use tree::{decode, parse, Attribute, Element, Node};
 pub use write::{write_simple_element, Writer};
 
 /// The namespace of `xsi:nil`, `xsi:type` and the schema-location hints.

@@ -138,6 +138,26 @@ fn reference(name: &str) -> Result<char, Error> {
     c.ok_or_else(|| Error::Syntax(format!("undefined entity &{name};")))
 }
 
+/// The text of a document read as bytes: UTF-8 (with or without a byte-order mark) or UTF-16
+/// with a byte-order mark, as .NET writes some RegiX samples.
+pub fn decode(bytes: &[u8]) -> Result<String, Error> {
+    let utf16 = |le: bool| {
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .collect();
+        String::from_utf16(&units).map_err(|e| Error::Syntax(e.to_string()))
+    };
+    match bytes {
+        [0xFF, 0xFE, ..] => utf16(true),
+        [0xFE, 0xFF, ..] => utf16(false),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => {
+            String::from_utf8(rest.to_vec()).map_err(|e| Error::Syntax(e.to_string()))
+        }
+        _ => String::from_utf8(bytes.to_vec()).map_err(|e| Error::Syntax(e.to_string())),
+    }
+}
+
 /// Parses a document into its root element. DTDs are refused.
 pub fn parse(xml: &str) -> Result<Element, Error> {
     let mut reader = NsReader::from_str(xml);
