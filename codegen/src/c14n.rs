@@ -20,7 +20,10 @@ fn attrs(n: Node<'_, '_>) -> Vec<(String, String, String)> {
         .attributes()
         .filter(|a| {
             !(a.namespace() == Some(XSI)
-                && matches!(a.name(), "type" | "schemaLocation" | "noNamespaceSchemaLocation"))
+                && matches!(
+                    a.name(),
+                    "type" | "schemaLocation" | "noNamespaceSchemaLocation"
+                ))
         })
         .map(|a| {
             (
@@ -85,10 +88,16 @@ fn compare(a: Node<'_, '_>, b: Node<'_, '_>, path: &str) -> Result<(), String> {
                 return Err(format!("{path}: text {x:?} became {y:?}"))
             }
             (Child::Element(x), Child::Text(t)) => {
-                return Err(format!("{path}: child {i} element {} became text {t:?}", name(*x)))
+                return Err(format!(
+                    "{path}: child {i} element {} became text {t:?}",
+                    name(*x)
+                ))
             }
             (Child::Text(t), Child::Element(y)) => {
-                return Err(format!("{path}: child {i} text {t:?} became element {}", name(*y)))
+                return Err(format!(
+                    "{path}: child {i} text {t:?} became element {}",
+                    name(*y)
+                ))
             }
         }
     }
@@ -103,11 +112,9 @@ fn compare(a: Node<'_, '_>, b: Node<'_, '_>, path: &str) -> Result<(), String> {
                 Child::Text(t) => format!("text {t:?}"),
             }
         )),
-        std::cmp::Ordering::Less => Err(format!(
-            "{path}: {} children became {}",
-            ac.len(),
-            bc.len()
-        )),
+        std::cmp::Ordering::Less => {
+            Err(format!("{path}: {} children became {}", ac.len(), bc.len()))
+        }
     }
 }
 
@@ -135,8 +142,16 @@ mod tests {
 
     #[test]
     fn lexical_forms_and_namespaces_do() {
-        assert!(equivalent(r#"<A xmlns="urn:x"><B>1.50</B></A>"#, r#"<A xmlns="urn:x"><B>1.5</B></A>"#).is_err());
-        assert!(equivalent(r#"<A xmlns="urn:x"><B/></A>"#, r#"<A xmlns="urn:x"><B xmlns=""/></A>"#).is_err());
+        assert!(equivalent(
+            r#"<A xmlns="urn:x"><B>1.50</B></A>"#,
+            r#"<A xmlns="urn:x"><B>1.5</B></A>"#
+        )
+        .is_err());
+        assert!(equivalent(
+            r#"<A xmlns="urn:x"><B/></A>"#,
+            r#"<A xmlns="urn:x"><B xmlns=""/></A>"#
+        )
+        .is_err());
         assert!(equivalent(r#"<A><B/><C/></A>"#, r#"<A><B/></A>"#).is_err());
     }
 }

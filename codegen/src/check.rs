@@ -97,7 +97,10 @@ pub fn apply_build(results: &mut [FolderResult], report: &crate::scratch::BuildR
         if let Some(errs) = report.errors.get(&r.module) {
             r.outcome = Err(format!("does not compile:\n{}", errs.join("\n")));
         } else if !report.success && report.errors.is_empty() {
-            r.outcome = Err(format!("the scratch crate does not build:\n{}", report.output));
+            r.outcome = Err(format!(
+                "the scratch crate does not build:\n{}",
+                report.output
+            ));
         }
     }
 }

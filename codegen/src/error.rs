@@ -43,11 +43,7 @@ pub enum Error {
     #[error("{loc}: type {name} derives from itself")]
     CyclicDerivation { loc: Loc, name: QName },
     #[error("{loc}: {what} is not supported: {why}")]
-    Unsupported {
-        loc: Loc,
-        what: String,
-        why: String,
-    },
+    Unsupported { loc: Loc, what: String, why: String },
     #[error("{0}: no .xsd or .wsdl files")]
     Empty(PathBuf),
     #[error("running {command}: {message}")]

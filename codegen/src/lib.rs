@@ -58,11 +58,7 @@ pub fn xsd_files(dir: &Path) -> Result<Vec<PathBuf>> {
             source,
         })?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("xsd"))
-        })
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xsd")))
         .collect();
     files.sort();
     Ok(files)
@@ -92,8 +88,15 @@ fn collect_sets(dir: &Path, rel: &str, out: &mut Vec<(String, Vec<PathBuf>)>) ->
         .collect();
     subdirs.sort();
     for d in subdirs {
-        let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let rel = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+        let name = d
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let rel = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
         collect_sets(&d, &rel, out)?;
     }
     Ok(())

@@ -73,7 +73,11 @@ impl Report {
             "{} passed, {} failed, {skipped} skipped{}",
             self.passed(),
             self.failed(),
-            if why.is_empty() { String::new() } else { format!(" ({})", why.join("; ")) }
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", why.join("; "))
+            }
         )
     }
 }
@@ -99,7 +103,10 @@ pub fn pair_tree(xsd: &Path, samples: &Path) -> Result<Vec<(PathBuf, PathBuf)>> 
 fn main_rs(modules: &[String]) -> String {
     let mut arms = String::new();
     for m in modules {
-        let _ = writeln!(arms, "            {m:?} => regway_codegen_scratch::{m}::roundtrip(&el),");
+        let _ = writeln!(
+            arms,
+            "            {m:?} => regway_codegen_scratch::{m}::roundtrip(&el),"
+        );
     }
     format!(
         r#"//! Round-trip driver written by regway-codegen: reads `module\tsample\toutput` lines.
@@ -184,9 +191,17 @@ pub fn roundtrip(pairs: &[(PathBuf, PathBuf)], scratch: &Scratch) -> Result<Repo
             let out = out_dir.join(format!(
                 "{}--{}",
                 result.module,
-                f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                f.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
             ));
-            let _ = writeln!(input, "{}\t{}\t{}", result.module, f.display(), out.display());
+            let _ = writeln!(
+                input,
+                "{}\t{}\t{}",
+                result.module,
+                f.display(),
+                out.display()
+            );
             report.rows.push(Row {
                 sample: f,
                 outcome: Outcome::Skipped(out.display().to_string()),
@@ -205,20 +220,20 @@ pub fn roundtrip(pairs: &[(PathBuf, PathBuf)], scratch: &Scratch) -> Result<Repo
             message: e.to_string(),
         })?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(input.as_bytes()).map_err(|e| Error::Command {
-            command: "round-trip driver".into(),
-            message: e.to_string(),
-        })?;
+        stdin
+            .write_all(input.as_bytes())
+            .map_err(|e| Error::Command {
+                command: "round-trip driver".into(),
+                message: e.to_string(),
+            })?;
     }
     let output = child.wait_with_output().map_err(|e| Error::Command {
         command: "round-trip driver".into(),
         message: e.to_string(),
     })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let verdicts: std::collections::BTreeMap<&str, &str> = stdout
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .collect();
+    let verdicts: std::collections::BTreeMap<&str, &str> =
+        stdout.lines().filter_map(|l| l.split_once('\t')).collect();
     for row in &mut report.rows {
         let Outcome::Skipped(out) = &row.outcome else {
             continue;

@@ -59,13 +59,12 @@ fn write_if_changed(path: &Path, text: &str) -> Result<()> {
 impl Scratch {
     /// Writes the crate: `modules` as library modules, `main` (if any) as its binary. Files
     /// that did not change are not touched, so cargo rebuilds only what changed.
-    pub fn write(
-        &self,
-        modules: &[ScratchModule],
-        client: bool,
-        main: Option<&str>,
-    ) -> Result<()> {
-        let features = if client { ", features = [\"client\"]" } else { "" };
+    pub fn write(&self, modules: &[ScratchModule], client: bool, main: Option<&str>) -> Result<()> {
+        let features = if client {
+            ", features = [\"client\"]"
+        } else {
+            ""
+        };
         let manifest = format!(
             "[package]\nname = \"regway-codegen-scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
              [workspace]\n\n[dependencies]\nregway-xml-runtime = {{ path = {:?}{features} }}\n\n\
@@ -131,7 +130,10 @@ impl Scratch {
                 continue;
             }
             if let Some((module, _)) = rest.split_once('/') {
-                errors.entry(module.to_string()).or_default().push(line.to_string());
+                errors
+                    .entry(module.to_string())
+                    .or_default()
+                    .push(line.to_string());
             }
         }
         Ok(BuildReport {

@@ -20,20 +20,56 @@ const NOT_SCHEMAS: &[&str] = &["RegiX.Adapters.Common.Tests"];
 /// Samples that do not validate against their own schema upstream (lxml/libxml2 rejects them),
 /// so no round trip is required; each with the reason. The test checks the list is exact.
 const INVALID_UPSTREAM: &[(&str, &str)] = &[
-    ("RegiX.CROZAdapter/GetConsignmentInfoResponse.xml", "empty file"),
-    ("RegiX.MVRBDSAdapter/GetPersonalIdentityV2Response.xml", "schema names the element \"DLCategоries \" (trailing space)"),
-    ("RegiX.MVRBDSAdapter/GetPersonalIdentityV3Response.xml", "schema names the element \"DLCategоries \" (trailing space)"),
-    ("RegiX.MVRERChAdapter/GetForeignIdentityV2Response.xml", "sample's elements are not those of the schema"),
-    ("RegiX.MtTouristRegisterAdapter/GetTotaRegCategoryByEIKResponse.xml", "schema names the element \"SiteType \" (trailing space)"),
-    ("RegiX.MtTouristRegisterAdapter/GetTotaRegToInsuranceByEIKResponse.xml", "schema names the element \"InsuranceEndDate \" (trailing space)"),
-    ("RegiX.NCPRMedicinalProductsAdapter/GetRegisterMedicinalProductDataRequest.xml", "schema names the element \"RegisterMedicinalProductId \" (trailing space)"),
-    ("RegiX.NRAPublicDebtsCollectionAdapter/SendDataForCollectionDataCorrectionRequest.xml", "sample's elements are not in the schema's order"),
-    ("RegiX.PropertyRegAdapter/GetEntityInfoResponse.xml", "Latin-1 bytes without an encoding declaration (not UTF-8)"),
-    ("RegiX.PropertyRegAdapter/GetPersonInfoResponse.xml", "Latin-1 bytes without an encoding declaration (not UTF-8)"),
-    ("RegiX.PropertyRegAdapter/PropertySearchResponse.xml", "Latin-1 bytes without an encoding declaration (not UTF-8)"),
+    (
+        "RegiX.CROZAdapter/GetConsignmentInfoResponse.xml",
+        "empty file",
+    ),
+    (
+        "RegiX.MVRBDSAdapter/GetPersonalIdentityV2Response.xml",
+        "schema names the element \"DLCategоries \" (trailing space)",
+    ),
+    (
+        "RegiX.MVRBDSAdapter/GetPersonalIdentityV3Response.xml",
+        "schema names the element \"DLCategоries \" (trailing space)",
+    ),
+    (
+        "RegiX.MVRERChAdapter/GetForeignIdentityV2Response.xml",
+        "sample's elements are not those of the schema",
+    ),
+    (
+        "RegiX.MtTouristRegisterAdapter/GetTotaRegCategoryByEIKResponse.xml",
+        "schema names the element \"SiteType \" (trailing space)",
+    ),
+    (
+        "RegiX.MtTouristRegisterAdapter/GetTotaRegToInsuranceByEIKResponse.xml",
+        "schema names the element \"InsuranceEndDate \" (trailing space)",
+    ),
+    (
+        "RegiX.NCPRMedicinalProductsAdapter/GetRegisterMedicinalProductDataRequest.xml",
+        "schema names the element \"RegisterMedicinalProductId \" (trailing space)",
+    ),
+    (
+        "RegiX.NRAPublicDebtsCollectionAdapter/SendDataForCollectionDataCorrectionRequest.xml",
+        "sample's elements are not in the schema's order",
+    ),
+    (
+        "RegiX.PropertyRegAdapter/GetEntityInfoResponse.xml",
+        "Latin-1 bytes without an encoding declaration (not UTF-8)",
+    ),
+    (
+        "RegiX.PropertyRegAdapter/GetPersonInfoResponse.xml",
+        "Latin-1 bytes without an encoding declaration (not UTF-8)",
+    ),
+    (
+        "RegiX.PropertyRegAdapter/PropertySearchResponse.xml",
+        "Latin-1 bytes without an encoding declaration (not UTF-8)",
+    ),
     // libxml2 refuses the namespace (Cyrillic "А" is not a valid URI character); regway's
     // generated type reads and writes it unchanged all the same.
-    ("RegiX.PvPatentsAdapter/GetREG_PATENT_App_NumberRequest.xml", "namespace with a Cyrillic letter is not a valid URI for libxml2"),
+    (
+        "RegiX.PvPatentsAdapter/GetREG_PATENT_App_NumberRequest.xml",
+        "namespace with a Cyrillic letter is not a valid URI for libxml2",
+    ),
 ];
 
 /// For each sample: validate against the schema of its folder that declares its root element.
@@ -123,7 +159,8 @@ fn every_folder_compiles_and_every_valid_sample_round_trips() {
     let corpus = Path::new(CORPUS);
     let scratch = Scratch {
         dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/regway-codegen-scratch/corpus"),
-        target_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/regway-codegen-scratch/target"),
+        target_dir: Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/regway-codegen-scratch/target"),
     };
 
     // check: all folders, one crate.
@@ -138,7 +175,10 @@ fn every_folder_compiles_and_every_valid_sample_round_trips() {
     for r in &results {
         let name = r.folder.file_name().unwrap().to_string_lossy().into_owned();
         if NOT_SCHEMAS.contains(&name.as_str()) {
-            assert!(r.outcome.is_err(), "{name} is expected to fail: not a schema");
+            assert!(
+                r.outcome.is_err(),
+                "{name} is expected to fail: not a schema"
+            );
             continue;
         }
         assert!(r.outcome.is_ok(), "{name}: {:?}", r.outcome);
@@ -161,17 +201,17 @@ fn every_folder_compiles_and_every_valid_sample_round_trips() {
             .cloned()
             .unwrap_or_else(|| ("MISSING".into(), String::new()));
         match (&row.outcome, excluded.get(rel.as_str())) {
-            (_, Some(_)) if lxml == "VALID" => {
-                problems.push(format!("{rel}: listed as invalid upstream but lxml accepts it"))
-            }
+            (_, Some(_)) if lxml == "VALID" => problems.push(format!(
+                "{rel}: listed as invalid upstream but lxml accepts it"
+            )),
             (_, Some(_)) => {}
             (Outcome::Passed, None) => {}
-            (other, None) => problems.push(format!(
-                "{rel}: {other:?} (lxml: {lxml} {why})"
-            )),
+            (other, None) => problems.push(format!("{rel}: {other:?} (lxml: {lxml} {why})")),
         }
         if lxml != "VALID" && !excluded.contains_key(rel.as_str()) {
-            problems.push(format!("{rel}: lxml says {lxml}: {why}; not in INVALID_UPSTREAM"));
+            problems.push(format!(
+                "{rel}: lxml says {lxml}: {why}; not in INVALID_UPSTREAM"
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

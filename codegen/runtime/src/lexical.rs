@@ -151,7 +151,8 @@ fn is_duration(s: &str) -> bool {
     s.strip_prefix('P').is_some_and(|r| {
         !r.is_empty()
             && r.bytes().any(|b| b.is_ascii_digit())
-            && r.bytes().all(|b| b.is_ascii_digit() || b"YMDTHS.".contains(&b))
+            && r.bytes()
+                .all(|b| b.is_ascii_digit() || b"YMDTHS.".contains(&b))
     })
 }
 
@@ -244,7 +245,10 @@ mod tests {
 
     #[test]
     fn lexical_forms_are_checked_and_kept() {
-        assert_eq!(Decimal::new("012.50").map(|d| d.to_string()), Some("012.50".into()));
+        assert_eq!(
+            Decimal::new("012.50").map(|d| d.to_string()),
+            Some("012.50".into())
+        );
         assert!(Decimal::new("1e5").is_none());
         assert!(Date::new("2024-02-29+02:00").is_some());
         assert!(Date::new("2024-2-29").is_none());

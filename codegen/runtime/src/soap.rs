@@ -74,11 +74,17 @@ impl Client {
             .endpoint
             .parse()
             .map_err(|_| Error::Endpoint(self.endpoint.clone()))?;
-        let host = uri.host().ok_or_else(|| Error::Endpoint(self.endpoint.clone()))?.to_string();
+        let host = uri
+            .host()
+            .ok_or_else(|| Error::Endpoint(self.endpoint.clone()))?
+            .to_string();
         let port = uri.port_u16().unwrap_or(443);
         let (ns, content_type) = match version {
             Version::V11 => (SOAP11, "text/xml; charset=utf-8".to_string()),
-            Version::V12 => (SOAP12, format!("application/soap+xml; charset=utf-8; action=\"{action}\"")),
+            Version::V12 => (
+                SOAP12,
+                format!("application/soap+xml; charset=utf-8; action=\"{action}\""),
+            ),
         };
         let envelope = format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"{ns}\"><s:Body>{body}</s:Body></s:Envelope>"

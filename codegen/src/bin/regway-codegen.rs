@@ -104,7 +104,8 @@ fn generate(inputs: &[PathBuf], out: &Path) -> anyhow::Result<(usize, usize)> {
                     if let Some(p) = path.parent() {
                         std::fs::create_dir_all(p)?;
                     }
-                    std::fs::write(&path, t).with_context(|| format!("writing {}", path.display()))?;
+                    std::fs::write(&path, t)
+                        .with_context(|| format!("writing {}", path.display()))?;
                     println!("wrote {}", path.display());
                 }
                 passed += 1;
@@ -161,7 +162,12 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             Ok(report.failed() == 0)
         }
         Cmd::Wsdl { wsdls, no_compile } => {
-            let report = wsdl::check_wsdls(&wsdls, (!no_compile).then(|| scratch(&cli.scratch, "wsdl")).as_ref())?;
+            let report = wsdl::check_wsdls(
+                &wsdls,
+                (!no_compile)
+                    .then(|| scratch(&cli.scratch, "wsdl"))
+                    .as_ref(),
+            )?;
             print!("{}", report.table());
             println!("{}", report.summary());
             Ok(report.failed() == 0)

@@ -60,7 +60,11 @@ fn value_type(m: &Module, e: &ElementMember) -> String {
         Value::Complex(i) => m.items[*i].name.clone(),
         Value::Raw => "rt::Element".into(),
     };
-    let inner = if e.boxed { format!("Box<{inner}>") } else { inner };
+    let inner = if e.boxed {
+        format!("Box<{inner}>")
+    } else {
+        inner
+    };
     if e.nillable {
         format!("rt::Nillable<{inner}>")
     } else {
@@ -190,7 +194,14 @@ fn member_type(m: &Module, mem: &Member) -> String {
             item, card, boxed, ..
         } => {
             let t = &m.items[*item].name;
-            carded(*card, if *boxed { format!("Box<{t}>") } else { t.clone() })
+            carded(
+                *card,
+                if *boxed {
+                    format!("Box<{t}>")
+                } else {
+                    t.clone()
+                },
+            )
         }
         Member::Any { card, .. } => carded(*card, "rt::Element".into()),
     }
@@ -279,9 +290,9 @@ fn member_read(m: &Module, mem: &Member) -> String {
         } => {
             let rule = any_rule(namespace, target);
             match card {
-                Card::One => format!(
-                    "c.any({rule}).ok_or_else(|| c.missing(\"\", \"any element\"))?"
-                ),
+                Card::One => {
+                    format!("c.any({rule}).ok_or_else(|| c.missing(\"\", \"any element\"))?")
+                }
                 Card::Opt => format!("c.any({rule})"),
                 Card::Many => format!("std::iter::from_fn(|| c.any({rule})).collect()"),
             }
@@ -311,7 +322,9 @@ fn member_write(m: &Module, mem: &Member, expr: &str) -> String {
 }
 
 fn uses_el(members: &[Member]) -> bool {
-    members.iter().any(|mem| matches!(mem, Member::Group { .. }))
+    members
+        .iter()
+        .any(|mem| matches!(mem, Member::Group { .. }))
 }
 
 fn text_field(attrs: &[AttrMember]) -> String {
@@ -328,7 +341,11 @@ fn emit_item(out: &mut String, m: &Module, item: &Item) {
     if item.doc.is_some() {
         out.push_str("///\n");
     }
-    let _ = writeln!(out, "/// Generated from {}.", item.origin.replace(['[', ']'], "'"));
+    let _ = writeln!(
+        out,
+        "/// Generated from {}.",
+        item.origin.replace(['[', ']'], "'")
+    );
     match &item.kind {
         ItemKind::Alias { target } => {
             let _ = writeln!(out, "pub type {name} = {target};\n");
@@ -343,7 +360,9 @@ fn emit_item(out: &mut String, m: &Module, item: &Item) {
             out.push_str("}\n\n");
             let _ = writeln!(out, "impl {name} {{");
             out.push_str("    /// The value on the wire.\n");
-            out.push_str("    pub const fn as_str(&self) -> &'static str {\n        match self {\n");
+            out.push_str(
+                "    pub const fn as_str(&self) -> &'static str {\n        match self {\n",
+            );
             for (v, wire) in values {
                 let _ = writeln!(out, "            Self::{v} => {},", lit(wire));
             }
@@ -381,7 +400,12 @@ fn emit_item(out: &mut String, m: &Module, item: &Item) {
             let _ = writeln!(out, "impl {name} {{");
             out.push_str("    fn read_content(el: &rt::Element, c: &mut rt::Cursor<'_>) -> Result<Self, rt::Error> {\n");
             for a in attrs {
-                let read = format!("rt::attr::<{}>(el, {}, {})?", a.ty, lit(&a.ns), lit(&a.name));
+                let read = format!(
+                    "rt::attr::<{}>(el, {}, {})?",
+                    a.ty,
+                    lit(&a.ns),
+                    lit(&a.name)
+                );
                 if a.required {
                     let _ = writeln!(out, "        let {} = {read}.ok_or_else(|| rt::Error::MissingAttribute {{ element: el.name.clone(), name: {} }})?;", a.field, lit(&a.name));
                 } else {
@@ -404,7 +428,12 @@ fn emit_item(out: &mut String, m: &Module, item: &Item) {
                         out.push_str("        let _ = c;\n");
                     }
                     for mem in ms {
-                        let _ = writeln!(out, "        let {} = {};", member_field(mem), member_read(m, mem));
+                        let _ = writeln!(
+                            out,
+                            "        let {} = {};",
+                            member_field(mem),
+                            member_read(m, mem)
+                        );
                         fields.push(member_field(mem).to_string());
                     }
                 }
@@ -414,21 +443,41 @@ fn emit_item(out: &mut String, m: &Module, item: &Item) {
             out.push_str("    fn write_content(&self, w: &mut rt::Writer) {\n");
             for a in attrs {
                 if a.required {
-                    let _ = writeln!(out, "        w.attr({}, {}, &rt::SimpleValue::to_text(&self.{}));", lit(&a.ns), lit(&a.name), a.field);
+                    let _ = writeln!(
+                        out,
+                        "        w.attr({}, {}, &rt::SimpleValue::to_text(&self.{}));",
+                        lit(&a.ns),
+                        lit(&a.name),
+                        a.field
+                    );
                 } else {
-                    let _ = writeln!(out, "        w.attr_opt({}, {}, self.{}.as_ref());", lit(&a.ns), lit(&a.name), a.field);
+                    let _ = writeln!(
+                        out,
+                        "        w.attr_opt({}, {}, self.{}.as_ref());",
+                        lit(&a.ns),
+                        lit(&a.name),
+                        a.field
+                    );
                 }
             }
             match body {
                 Body::Text(_) => {
-                    let _ = writeln!(out, "        w.text(&rt::SimpleValue::to_text(&self.{}));", text_field(attrs));
+                    let _ = writeln!(
+                        out,
+                        "        w.text(&rt::SimpleValue::to_text(&self.{}));",
+                        text_field(attrs)
+                    );
                 }
                 Body::Elements(ms) => {
                     if ms.is_empty() && attrs.is_empty() {
                         out.push_str("        let _ = w;\n");
                     }
                     for mem in ms {
-                        let _ = writeln!(out, "        {}", member_write(m, mem, &format!("self.{}", member_field(mem))));
+                        let _ = writeln!(
+                            out,
+                            "        {}",
+                            member_write(m, mem, &format!("self.{}", member_field(mem)))
+                        );
                     }
                 }
             }
@@ -448,7 +497,12 @@ fn emit_item(out: &mut String, m: &Module, item: &Item) {
                 out.push_str("        let _ = el;\n");
             }
             for mem in members {
-                let _ = writeln!(out, "        let {} = {};", member_field(mem), member_read(m, mem));
+                let _ = writeln!(
+                    out,
+                    "        let {} = {};",
+                    member_field(mem),
+                    member_read(m, mem)
+                );
             }
             let fields: Vec<&str> = members.iter().map(member_field).collect();
             let _ = writeln!(out, "        Ok(Self {{ {} }})", fields.join(", "));
@@ -457,7 +511,11 @@ fn emit_item(out: &mut String, m: &Module, item: &Item) {
                 out.push_str("        let _ = w;\n");
             }
             for mem in members {
-                let _ = writeln!(out, "        {}", member_write(m, mem, &format!("self.{}", member_field(mem))));
+                let _ = writeln!(
+                    out,
+                    "        {}",
+                    member_write(m, mem, &format!("self.{}", member_field(mem)))
+                );
             }
             out.push_str("    }\n}\n\n");
         }
@@ -467,8 +525,13 @@ fn emit_item(out: &mut String, m: &Module, item: &Item) {
             for v in variants {
                 match v {
                     Variant::Element { name, member } => {
-                        let _ = writeln!(out, "    /// Element `{}`.", member.name.replace('`', "'"));
-                        let _ = writeln!(out, "    {name}({}),", carded(member.card, value_type(m, member)));
+                        let _ =
+                            writeln!(out, "    /// Element `{}`.", member.name.replace('`', "'"));
+                        let _ = writeln!(
+                            out,
+                            "    {name}({}),",
+                            carded(member.card, value_type(m, member))
+                        );
                     }
                     Variant::Group { name, item } => {
                         let _ = writeln!(out, "    {name}(Box<{}>),", m.items[*item].name);
@@ -484,7 +547,11 @@ fn emit_item(out: &mut String, m: &Module, item: &Item) {
             for v in variants {
                 match v {
                     Variant::Element { name: vn, member } => {
-                        let f = if member.card == Card::Many { "many" } else { "one" };
+                        let f = if member.card == Card::Many {
+                            "many"
+                        } else {
+                            "one"
+                        };
                         let _ = writeln!(
                             out,
                             "        if c.peek({ns}, {n}) {{\n            return Ok(Some(Self::{vn}(c.{f}({ns}, {n}, {r})?)));\n        }}",
@@ -537,7 +604,12 @@ fn emit_fields(out: &mut String, m: &Module, members: &[Member]) {
             Member::Any { .. } => out.push_str("    /// Any element (`xs:any`), kept as-is.\n"),
             Member::Group { .. } => {}
         }
-        let _ = writeln!(out, "    pub {}: {},", member_field(mem), member_type(m, mem));
+        let _ = writeln!(
+            out,
+            "    pub {}: {},",
+            member_field(mem),
+            member_type(m, mem)
+        );
     }
 }
 
@@ -552,16 +624,26 @@ fn root_type(m: &Module, v: &Value) -> (String, &'static str) {
 
 /// The source of the whole module: types, global elements, field tables and the round-trip
 /// dispatcher.
-pub fn emit(m: &Module, fields: &[(String, Vec<crate::fields::FieldPath>)], opts: &EmitOptions) -> String {
+pub fn emit(
+    m: &Module,
+    fields: &[(String, Vec<crate::fields::FieldPath>)],
+    opts: &EmitOptions,
+) -> String {
     let mut out = String::new();
-    out.push_str("// @generated by regway-codegen. Do not edit: change the schema or the generator.\n");
+    out.push_str(
+        "// @generated by regway-codegen. Do not edit: change the schema or the generator.\n",
+    );
     if !opts.source.is_empty() {
         let _ = writeln!(out, "// Source: {}", opts.source);
     }
     // Why these allows: schema names make long variant lists with shared prefixes, and a
     // generated enum mirrors the schema's choice even when variants differ much in size.
     out.push_str("#![allow(clippy::enum_variant_names, clippy::large_enum_variant)]\n\n");
-    let _ = writeln!(out, "#[allow(unused_imports)]\nuse {} as rt;\n", opts.runtime);
+    let _ = writeln!(
+        out,
+        "#[allow(unused_imports)]\nuse {} as rt;\n",
+        opts.runtime
+    );
     for item in &m.items {
         emit_item(&mut out, m, item);
     }
@@ -570,8 +652,14 @@ pub fn emit(m: &Module, fields: &[(String, Vec<crate::fields::FieldPath>)], opts
         let (t, kind) = root_type(m, &r.value);
         doc_lines(&mut out, "    ", r.doc.as_deref());
         let (read, write) = match kind {
-            "simple" => (format!("rt::read_simple::<{t}>"), format!("rt::write_simple_root::<{t}>")),
-            "complex" => (format!("rt::read_complex::<{t}>"), format!("rt::write_complex_element::<{t}>")),
+            "simple" => (
+                format!("rt::read_simple::<{t}>"),
+                format!("rt::write_simple_root::<{t}>"),
+            ),
+            "complex" => (
+                format!("rt::read_complex::<{t}>"),
+                format!("rt::write_complex_element::<{t}>"),
+            ),
             _ => ("rt::read_raw".into(), "rt::write_raw_element".into()),
         };
         let _ = writeln!(

@@ -96,10 +96,7 @@ pub enum Variant {
 #[derive(Debug, Clone)]
 pub enum ItemKind {
     /// A complex type, or the content of a global element with an anonymous type.
-    Struct {
-        attrs: Vec<AttrMember>,
-        body: Body,
-    },
+    Struct { attrs: Vec<AttrMember>, body: Body },
     /// An optional or repeated `xs:sequence`, read from its parent's children.
     Sequence { members: Vec<Member> },
     /// An `xs:choice`.

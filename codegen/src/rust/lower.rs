@@ -289,7 +289,13 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    fn complex_kind(&mut self, c: &ComplexDef, ctx: &str, tns: &str, loc: &Loc) -> Result<ItemKind> {
+    fn complex_kind(
+        &mut self,
+        c: &ComplexDef,
+        ctx: &str,
+        tns: &str,
+        loc: &Loc,
+    ) -> Result<ItemKind> {
         if c.mixed {
             self.module.notes.push(format!(
                 "{loc}: mixed content: the text between elements is not kept"
@@ -321,22 +327,23 @@ impl<'s> Lowerer<'s> {
                 Body::Elements(members)
             }
             Content::Simple { base, .. } => {
-                let text = match base {
-                    TypeRef::Named(q, bloc) => match self.base_parts(q, bloc)? {
-                        Some((battrs, Body::Text(t))) => {
-                            attrs = battrs;
-                            t
-                        }
-                        Some((_, Body::Elements(_))) => {
-                            return Err(Error::Invalid {
+                let text =
+                    match base {
+                        TypeRef::Named(q, bloc) => match self.base_parts(q, bloc)? {
+                            Some((battrs, Body::Text(t))) => {
+                                attrs = battrs;
+                                t
+                            }
+                            Some((_, Body::Elements(_))) => return Err(Error::Invalid {
                                 loc: bloc.clone(),
-                                message: format!("simple content derived from {q}, which has element content"),
-                            })
-                        }
-                        None => "String".into(),
-                    },
-                    TypeRef::Inline(_) => self.simple_ref(base, &format!("{ctx}Value"))?,
-                };
+                                message: format!(
+                                    "simple content derived from {q}, which has element content"
+                                ),
+                            }),
+                            None => "String".into(),
+                        },
+                        TypeRef::Inline(_) => self.simple_ref(base, &format!("{ctx}Value"))?,
+                    };
                 for a in &attrs {
                     scope.unique(a.field.clone());
                 }
@@ -364,7 +371,9 @@ impl<'s> Lowerer<'s> {
                         continue;
                     }
                     let ty = match &a.ty {
-                        Some(t) => self.simple_ref(t, &format!("{ctx}{}", names::type_name(&a.name.name)))?,
+                        Some(t) => {
+                            self.simple_ref(t, &format!("{ctx}{}", names::type_name(&a.name.name)))?
+                        }
                         None => "String".into(),
                     };
                     out.push(AttrMember {
@@ -375,7 +384,11 @@ impl<'s> Lowerer<'s> {
                         required: a.required,
                     });
                 }
-                AttrItem::Ref { name, required, loc } => {
+                AttrItem::Ref {
+                    name,
+                    required,
+                    loc,
+                } => {
                     let ty = if name.ns == XML_NS {
                         "String".to_string()
                     } else {
@@ -386,7 +399,8 @@ impl<'s> Lowerer<'s> {
                             });
                         };
                         match &decl.ty {
-                            Some(t) => self.simple_ref(t, &format!("{ctx}{}", names::type_name(&name.name)))?,
+                            Some(t) => self
+                                .simple_ref(t, &format!("{ctx}{}", names::type_name(&name.name)))?,
                             None => "String".into(),
                         }
                     };
@@ -475,10 +489,13 @@ impl<'s> Lowerer<'s> {
     }
 
     fn global_element(&self, q: &QName, loc: &Loc) -> Result<&'s ElementDecl> {
-        self.set.elements.get(q).ok_or_else(|| Error::UnknownElement {
-            loc: loc.clone(),
-            name: q.clone(),
-        })
+        self.set
+            .elements
+            .get(q)
+            .ok_or_else(|| Error::UnknownElement {
+                loc: loc.clone(),
+                name: q.clone(),
+            })
     }
 
     fn group_def(&self, q: &QName, loc: &Loc, stack: &[QName]) -> Result<&'s Particle> {
@@ -536,7 +553,11 @@ impl<'s> Lowerer<'s> {
             Particle::Any {
                 occurs, namespace, ..
             } => out.push(Member::Any {
-                field: scope.unique(if occurs.repeats() { "any".into() } else { "any_element".into() }),
+                field: scope.unique(if occurs.repeats() {
+                    "any".into()
+                } else {
+                    "any_element".into()
+                }),
                 card: Card::from_occurs(*occurs),
                 namespace: namespace.clone(),
                 target: tns.to_string(),
@@ -552,7 +573,11 @@ impl<'s> Lowerer<'s> {
                         self.particle(i, ctx, tns, scope, out, stack)?;
                     }
                 } else {
-                    let idx = self.new_item(&format!("{ctx}Sequence"), None, format!("sequence in {ctx}"));
+                    let idx = self.new_item(
+                        &format!("{ctx}Sequence"),
+                        None,
+                        format!("sequence in {ctx}"),
+                    );
                     let name = self.module.items[idx].name.clone();
                     let mut inner = Scope::default();
                     let mut members = vec![];
@@ -637,11 +662,22 @@ impl<'s> Lowerer<'s> {
             });
         }
         // Anything else is a sequence of its own (a nested choice becomes its single member).
-        let idx = self.new_item(&format!("{ctx}Option"), None, format!("alternative in {ctx}"));
+        let idx = self.new_item(
+            &format!("{ctx}Option"),
+            None,
+            format!("alternative in {ctx}"),
+        );
         let name = self.module.items[idx].name.clone();
         let mut members = vec![];
         let once = with_occurs(p, Occurs::ONE);
-        self.particle(&once, &name, tns, &mut Scope::default(), &mut members, stack)?;
+        self.particle(
+            &once,
+            &name,
+            tns,
+            &mut Scope::default(),
+            &mut members,
+            stack,
+        )?;
         self.module.items[idx].kind = ItemKind::Sequence { members };
         Ok(Variant::Group {
             name: vscope.unique(name[ctx.len().min(name.len())..].to_string()),
@@ -702,7 +738,9 @@ fn direct_edges(item: &Item) -> Vec<usize> {
         ItemKind::Choice { variants } => {
             for v in variants {
                 match v {
-                    Variant::Element { member, .. } => of(&Member::Element(member.clone()), &mut out),
+                    Variant::Element { member, .. } => {
+                        of(&Member::Element(member.clone()), &mut out)
+                    }
                     Variant::Group { item, .. } => out.push(*item),
                 }
             }

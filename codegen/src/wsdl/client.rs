@@ -10,14 +10,17 @@ use crate::rust::ir::{Module, Value};
 /// The client source appended to the WSDL's types module.
 pub fn emit(w: &Wsdl, m: &Module) -> String {
     let root = |q: &crate::xsd::model::QName| {
-        m.roots.iter().find(|r| r.ns == q.ns && r.name == q.name).map(|r| {
-            let t = match &r.value {
-                Value::Simple(t) => t.clone(),
-                Value::Complex(i) => m.items[*i].name.clone(),
-                Value::Raw => "rt::Element".into(),
-            };
-            (r.konst.clone(), t)
-        })
+        m.roots
+            .iter()
+            .find(|r| r.ns == q.ns && r.name == q.name)
+            .map(|r| {
+                let t = match &r.value {
+                    Value::Simple(t) => t.clone(),
+                    Value::Complex(i) => m.items[*i].name.clone(),
+                    Value::Raw => "rt::Element".into(),
+                };
+                (r.konst.clone(), t)
+            })
     };
     let mut out = String::from(
         "\n/// Typed clients: one struct per SOAP binding, one async method per document/literal\n/// operation (rpc/encoded operations are left out; the operation table says why).\npub mod client {\n    #[allow(unused_imports)]\n    use super::*;\n    #[allow(unused_imports)]\n    use super::rt;\n",
@@ -49,10 +52,18 @@ pub fn emit(w: &Wsdl, m: &Module) -> String {
                 o.input.as_ref().and_then(root),
                 o.output.as_ref().and_then(root),
             ) else {
-                let _ = writeln!(out, "        // {}: an input or output element is not in the schemas.", o.name);
+                let _ = writeln!(
+                    out,
+                    "        // {}: an input or output element is not in the schemas.",
+                    o.name
+                );
                 continue;
             };
-            let version = if o.protocol == Protocol::Soap12 { "V12" } else { "V11" };
+            let version = if o.protocol == Protocol::Soap12 {
+                "V12"
+            } else {
+                "V11"
+            };
             let _ = writeln!(
                 out,
                 "        /// Operation `{}` (SOAP action {:?}).\n        pub async fn {}(&self, request: &{}) -> Result<{}, rt::soap::Error> {{\n            self.soap\n                .call(rt::soap::Version::{version}, {:?}, &elements::{}, request, &elements::{})\n                .await\n        }}",

@@ -93,9 +93,14 @@ fn qname(node: Node<'_, '_>, value: &str) -> QName {
     QName::new(node.lookup_namespace_uri(prefix).unwrap_or(""), local)
 }
 
-fn children<'a, 'i>(n: Node<'a, 'i>, ns: &'a str, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> {
-    n.children()
-        .filter(move |c| c.is_element() && c.tag_name().namespace() == Some(ns) && c.tag_name().name() == name)
+fn children<'a, 'i>(
+    n: Node<'a, 'i>,
+    ns: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = Node<'a, 'i>> {
+    n.children().filter(move |c| {
+        c.is_element() && c.tag_name().namespace() == Some(ns) && c.tag_name().name() == name
+    })
 }
 
 fn read_into(
@@ -137,7 +142,9 @@ fn read_into(
         raw.target_ns = tns.clone();
     }
     for imp in children(root, WSDL, "import") {
-        let Some(location) = imp.attribute("location") else { continue };
+        let Some(location) = imp.attribute("location") else {
+            continue;
+        };
         match crate::xsd::load::resolve_location(dir, location) {
             Some(p) => {
                 let key = p.canonicalize().unwrap_or_else(|_| p.clone());
@@ -153,7 +160,9 @@ fn read_into(
     }
     for types in children(root, WSDL, "types") {
         for s in types.children().filter(|c| {
-            c.is_element() && c.tag_name().namespace() == Some(XS) && c.tag_name().name() == "schema"
+            c.is_element()
+                && c.tag_name().namespace() == Some(XS)
+                && c.tag_name().name() == "schema"
         }) {
             let d = parse::schema(&file, s)?;
             schemas.add_doc(d, dir, seen)?;
@@ -169,7 +178,8 @@ fn read_into(
                 )
             })
             .collect();
-        raw.messages.push((QName::new(&tns, m.attribute("name").unwrap_or("")), parts));
+        raw.messages
+            .push((QName::new(&tns, m.attribute("name").unwrap_or("")), parts));
     }
     for pt in children(root, WSDL, "portType") {
         let ops = children(pt, WSDL, "operation")
@@ -179,10 +189,15 @@ fn read_into(
                         .next()
                         .and_then(|n| n.attribute("message").map(|v| qname(n, v)))
                 };
-                (o.attribute("name").unwrap_or("").to_string(), msg("input"), msg("output"))
+                (
+                    o.attribute("name").unwrap_or("").to_string(),
+                    msg("input"),
+                    msg("output"),
+                )
             })
             .collect();
-        raw.port_types.push((QName::new(&tns, pt.attribute("name").unwrap_or("")), ops));
+        raw.port_types
+            .push((QName::new(&tns, pt.attribute("name").unwrap_or("")), ops));
     }
     for b in children(root, WSDL, "binding") {
         let (protocol, soap_ns) = if let Some(sb) = children(b, SOAP11, "binding").next() {
@@ -205,18 +220,30 @@ fn read_into(
                         .next()
                         .and_then(|i| children(i, ns, "body").next());
                     (
-                        so.and_then(|s| s.attribute("soapAction")).unwrap_or("").to_string(),
+                        so.and_then(|s| s.attribute("soapAction"))
+                            .unwrap_or("")
+                            .to_string(),
                         so.and_then(|s| s.attribute("style")).map(str::to_string),
-                        body.and_then(|b| b.attribute("use")).unwrap_or("literal").to_string(),
+                        body.and_then(|b| b.attribute("use"))
+                            .unwrap_or("literal")
+                            .to_string(),
                     )
                 }
                 None => (String::new(), None, "literal".to_string()),
             };
-            operations.push((o.attribute("name").unwrap_or("").to_string(), action, ostyle, body_use));
+            operations.push((
+                o.attribute("name").unwrap_or("").to_string(),
+                action,
+                ostyle,
+                body_use,
+            ));
         }
         raw.bindings.push(RawBinding {
             name: QName::new(&tns, b.attribute("name").unwrap_or("")),
-            port_type: b.attribute("type").map(|t| qname(b, t)).unwrap_or_else(|| QName::new("", "")),
+            port_type: b
+                .attribute("type")
+                .map(|t| qname(b, t))
+                .unwrap_or_else(|| QName::new("", "")),
             protocol,
             style,
             operations,
@@ -276,7 +303,9 @@ pub fn read(path: &Path) -> Result<Wsdl> {
             let unsupported = if b.protocol == Protocol::Http {
                 Some("HTTP binding, not SOAP".to_string())
             } else if style == "rpc" || body_use == "encoded" {
-                Some(format!("{style}/{body_use} is not supported: only document/literal"))
+                Some(format!(
+                    "{style}/{body_use} is not supported: only document/literal"
+                ))
             } else {
                 input.as_ref().err().or(output.as_ref().err()).cloned()
             };
@@ -289,7 +318,11 @@ pub fn read(path: &Path) -> Result<Wsdl> {
                 body_use: body_use.clone(),
                 input: input.ok(),
                 output: output.ok(),
-                address: raw.ports.iter().find(|(n, _)| *n == b.name).map(|(_, a)| a.clone()),
+                address: raw
+                    .ports
+                    .iter()
+                    .find(|(n, _)| *n == b.name)
+                    .map(|(_, a)| a.clone()),
                 unsupported,
             });
         }
@@ -357,7 +390,11 @@ fn generate(w: &Wsdl, opts: &EmitOptions) -> Result<Generated> {
 #[derive(Debug, Default)]
 pub struct Report {
     /// (wsdl, operations or error, client compiled?)
-    pub rows: Vec<(PathBuf, std::result::Result<Wsdl, String>, Option<std::result::Result<(), String>>)>,
+    pub rows: Vec<(
+        PathBuf,
+        std::result::Result<Wsdl, String>,
+        Option<std::result::Result<(), String>>,
+    )>,
 }
 
 impl Report {
@@ -421,14 +458,18 @@ pub fn check_wsdls(paths: &[PathBuf], scratch: Option<&Scratch>) -> Result<Repor
                 let client = if w.has_client() && scratch.is_some() {
                     match generate(&w, &EmitOptions::default()) {
                         Ok(g) => {
-                            let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                            let stem = p
+                                .file_stem()
+                                .map(|s| s.to_string_lossy().into_owned())
+                                .unwrap_or_default();
                             let parent = p
                                 .parent()
                                 .and_then(|d| d.parent())
                                 .and_then(|d| d.file_name())
                                 .map(|s| s.to_string_lossy().into_owned())
                                 .unwrap_or_default();
-                            let name = names.unique(crate::names::field_name(&format!("{parent} {stem}")));
+                            let name =
+                                names.unique(crate::names::field_name(&format!("{parent} {stem}")));
                             modules.push((report.rows.len(), name.clone()));
                             report.rows.push((p.clone(), Ok(w), Some(Ok(()))));
                             generated.push((name, g));
@@ -457,7 +498,10 @@ pub fn check_wsdls(paths: &[PathBuf], scratch: Option<&Scratch>) -> Result<Repor
         for (row, name) in &modules {
             let verdict = match build.errors.get(name) {
                 Some(e) => Err(e.join("\n")),
-                None if !build.success => Err(format!("the scratch crate does not build:\n{}", build.output)),
+                None if !build.success => Err(format!(
+                    "the scratch crate does not build:\n{}",
+                    build.output
+                )),
                 None => Ok(()),
             };
             if let Some(r) = report.rows.get_mut(*row) {
@@ -468,6 +512,11 @@ pub fn check_wsdls(paths: &[PathBuf], scratch: Option<&Scratch>) -> Result<Repor
     Ok(report)
 }
 
-fn report_module(report: &mut Report, p: &Path, w: Wsdl, client: Option<std::result::Result<(), String>>) {
+fn report_module(
+    report: &mut Report,
+    p: &Path,
+    w: Wsdl,
+    client: Option<std::result::Result<(), String>>,
+) {
     report.rows.push((p.to_path_buf(), Ok(w), client));
 }

@@ -135,7 +135,9 @@ impl SchemaSet {
     fn index(&mut self, doc: SchemaDoc) {
         fn put<T>(map: &mut BTreeMap<QName, T>, dups: &mut Vec<String>, k: QName, v: T, l: &Loc) {
             if map.contains_key(&k) {
-                dups.push(format!("{l}: {k} is defined again; the first definition is used"));
+                dups.push(format!(
+                    "{l}: {k} is defined again; the first definition is used"
+                ));
             } else {
                 map.insert(k, v);
             }
@@ -153,7 +155,13 @@ impl SchemaSet {
             put(&mut self.groups, d, n.clone(), (p.clone(), l.clone()), l);
         }
         for (n, a, l) in &doc.attribute_groups {
-            put(&mut self.attribute_groups, d, n.clone(), (a.clone(), l.clone()), l);
+            put(
+                &mut self.attribute_groups,
+                d,
+                n.clone(),
+                (a.clone(), l.clone()),
+                l,
+            );
         }
         for a in &doc.attributes {
             put(&mut self.attributes, d, a.name.clone(), a.clone(), &a.loc);

@@ -144,7 +144,10 @@ pub enum Content {
     },
     /// Simple content: text of type `base` (a simple type, or a complex type with simple
     /// content whose attributes are inherited).
-    Simple { base: TypeRef, derivation: Derivation },
+    Simple {
+        base: TypeRef,
+        derivation: Derivation,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

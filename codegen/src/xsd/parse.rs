@@ -142,10 +142,7 @@ impl Parser {
             Some(ns) => ns,
             None if prefix.is_none() => "",
             None => {
-                return Err(self.invalid(
-                    node,
-                    &format!("undeclared namespace prefix in {value:?}"),
-                ))
+                return Err(self.invalid(node, &format!("undeclared namespace prefix in {value:?}")))
             }
         };
         Ok(QName::new(ns, local))
@@ -190,11 +187,19 @@ impl Parser {
             Some(f) => f == "qualified",
             None => global || self.element_qualified,
         };
-        let ns = if qualified { self.target_ns.as_str() } else { "" };
+        let ns = if qualified {
+            self.target_ns.as_str()
+        } else {
+            ""
+        };
         Ok(ElementDecl {
             name: QName::new(ns, name),
             ty: self.type_ref(node)?,
-            occurs: if global { Occurs::ONE } else { self.occurs(node)? },
+            occurs: if global {
+                Occurs::ONE
+            } else {
+                self.occurs(node)?
+            },
             nillable: node.attribute("nillable") == Some("true"),
             doc: documentation(node),
             loc: self.loc(node),
@@ -232,7 +237,9 @@ impl Parser {
                     .collect::<Result<_>>()?,
                 loc,
             },
-            other => return Err(self.invalid(node, &format!("unexpected xs:{other} in a model group"))),
+            other => {
+                return Err(self.invalid(node, &format!("unexpected xs:{other} in a model group")))
+            }
         })
     }
 
@@ -252,7 +259,11 @@ impl Parser {
             Some(f) => f == "qualified",
             None => global || self.attribute_qualified,
         };
-        let ns = if qualified { self.target_ns.as_str() } else { "" };
+        let ns = if qualified {
+            self.target_ns.as_str()
+        } else {
+            ""
+        };
         Ok(AttrItem::Attr(AttrDecl {
             name: QName::new(ns, name),
             ty: self.type_ref(node)?,
@@ -338,9 +349,9 @@ impl Parser {
                 .map(|c| self.particle(c))
                 .transpose()
         };
-        if let Some(cc) = xs_children(node).find(|c| {
-            matches!(c.tag_name().name(), "simpleContent" | "complexContent")
-        }) {
+        if let Some(cc) = xs_children(node)
+            .find(|c| matches!(c.tag_name().name(), "simpleContent" | "complexContent"))
+        {
             let Some(d) = xs_children(cc).next() else {
                 return Err(self.invalid(cc, "content without extension or restriction"));
             };
