@@ -18,8 +18,11 @@ pub struct FolderResult {
     pub notes: Vec<String>,
 }
 
+/// Files of a module (`(relative path, source)`) and the generator's notes.
+pub type FolderSource = (Vec<(String, String)>, Vec<String>);
+
 /// Generates the module files for one folder (every schema set in it).
-pub fn generate_folder(folder: &Path) -> Result<(Vec<(String, String)>, Vec<String>)> {
+pub fn generate_folder(folder: &Path) -> Result<FolderSource> {
     let sets = schema_sets(folder)?;
     if sets.is_empty() {
         return Err(Error::Empty(folder.to_path_buf()));

@@ -236,7 +236,7 @@ lexical! {
     /// `xs:float`, kept as written; [`Float::value`] converts.
     Float = "float", |s| is_float(s);
     /// `xs:hexBinary`.
-    HexBinary = "hexBinary", |s| s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    HexBinary = "hexBinary", |s| s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit());
 }
 
 #[cfg(test)]

@@ -327,23 +327,24 @@ impl<'s> Lowerer<'s> {
                 Body::Elements(members)
             }
             Content::Simple { base, .. } => {
-                let text =
-                    match base {
-                        TypeRef::Named(q, bloc) => match self.base_parts(q, bloc)? {
-                            Some((battrs, Body::Text(t))) => {
-                                attrs = battrs;
-                                t
-                            }
-                            Some((_, Body::Elements(_))) => return Err(Error::Invalid {
+                let text = match base {
+                    TypeRef::Named(q, bloc) => match self.base_parts(q, bloc)? {
+                        Some((battrs, Body::Text(t))) => {
+                            attrs = battrs;
+                            t
+                        }
+                        Some((_, Body::Elements(_))) => {
+                            return Err(Error::Invalid {
                                 loc: bloc.clone(),
                                 message: format!(
                                     "simple content derived from {q}, which has element content"
                                 ),
-                            }),
-                            None => "String".into(),
-                        },
-                        TypeRef::Inline(_) => self.simple_ref(base, &format!("{ctx}Value"))?,
-                    };
+                            })
+                        }
+                        None => "String".into(),
+                    },
+                    TypeRef::Inline(_) => self.simple_ref(base, &format!("{ctx}Value"))?,
+                };
                 for a in &attrs {
                     scope.unique(a.field.clone());
                 }

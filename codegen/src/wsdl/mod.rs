@@ -63,13 +63,16 @@ pub struct Wsdl {
     pub notes: Vec<String>,
 }
 
+/// A message part or port-type operation: (name, element or input, type or output).
+type Triple = (String, Option<QName>, Option<QName>);
+
 #[derive(Debug, Default)]
 struct Raw {
     target_ns: String,
     /// message → parts (name, element, type)
-    messages: Vec<(QName, Vec<(String, Option<QName>, Option<QName>)>)>,
+    messages: Vec<(QName, Vec<Triple>)>,
     /// portType → operations (name, input message, output message)
-    port_types: Vec<(QName, Vec<(String, Option<QName>, Option<QName>)>)>,
+    port_types: Vec<(QName, Vec<Triple>)>,
     bindings: Vec<RawBinding>,
     /// (binding, address)
     ports: Vec<(QName, String)>,
@@ -386,15 +389,19 @@ fn generate(w: &Wsdl, opts: &EmitOptions) -> Result<Generated> {
     Ok(Generated { source, notes })
 }
 
+/// One WSDL: its path, what was read (or why not), whether its client compiled (`None`: no
+/// client to compile).
+pub type Row = (
+    PathBuf,
+    std::result::Result<Wsdl, String>,
+    Option<std::result::Result<(), String>>,
+);
+
 /// Result of reading (and compiling) WSDLs.
 #[derive(Debug, Default)]
 pub struct Report {
     /// (wsdl, operations or error, client compiled?)
-    pub rows: Vec<(
-        PathBuf,
-        std::result::Result<Wsdl, String>,
-        Option<std::result::Result<(), String>>,
-    )>,
+    pub rows: Vec<Row>,
 }
 
 impl Report {

@@ -134,12 +134,14 @@ impl SchemaSet {
 
     fn index(&mut self, doc: SchemaDoc) {
         fn put<T>(map: &mut BTreeMap<QName, T>, dups: &mut Vec<String>, k: QName, v: T, l: &Loc) {
-            if map.contains_key(&k) {
-                dups.push(format!(
-                    "{l}: {k} is defined again; the first definition is used"
-                ));
-            } else {
-                map.insert(k, v);
+            match map.entry(k) {
+                std::collections::btree_map::Entry::Occupied(e) => dups.push(format!(
+                    "{l}: {} is defined again; the first definition is used",
+                    e.key()
+                )),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
             }
         }
         let d = &mut self.duplicates;
