@@ -135,6 +135,14 @@ impl<T> ElementDef<T> {
         w.finish()
     }
 
+    /// Writes `value` with the namespace prefixes given declared on the root and used below it
+    /// (see [`Writer::with_prefixes`]).
+    pub fn to_xml_with_prefixes(&self, value: &T, prefixes: &[(&str, &str)]) -> String {
+        let mut w = Writer::with_prefixes(prefixes);
+        (self.write)(&mut w, self.ns, self.name, value);
+        w.finish()
+    }
+
     /// Reads `el` and writes it back: what `regway-codegen roundtrip` checks.
     pub fn roundtrip(&self, el: &Element) -> Result<String, Error> {
         self.read_element(el).map(|v| self.to_xml(&v))

@@ -19,6 +19,9 @@ pub struct Writer {
     in_start_tag: bool,
     /// Prefixes declared on the innermost start tag.
     prefixes: Vec<(String, String)>,
+    /// Prefixes declared on the root and used for every element and attribute in their
+    /// namespace (see [`Writer::with_prefixes`]).
+    fixed: Vec<(String, String)>,
 }
 
 fn escape_into(out: &mut String, s: &str, attr: bool) {
@@ -27,7 +30,10 @@ fn escape_into(out: &mut String, s: &str, attr: bool) {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' if attr => out.push_str("&quot;"),
+            // Quotes are escaped in text too, as quick-xml does: equivalent XML, and the same
+            // bytes as the hand-written writers regway had before.
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
             '\r' => out.push_str("&#xD;"),
             '\n' if attr => out.push_str("&#xA;"),
             '\t' if attr => out.push_str("&#x9;"),
@@ -49,18 +55,55 @@ impl Writer {
         }
     }
 
+    /// A writer that declares `prefixes` (`(prefix, uri)`) on the root element and writes every
+    /// non-root element of those namespaces with its prefix. For consumers that expect the
+    /// prefixes RegiX itself uses (`nbd:FirstName`); the root keeps the default namespace.
+    pub fn with_prefixes(prefixes: &[(&str, &str)]) -> Self {
+        Writer {
+            fixed: prefixes
+                .iter()
+                .map(|(p, u)| (p.to_string(), u.to_string()))
+                .collect(),
+            ..Writer::default()
+        }
+    }
+
     /// Opens element `ns`/`name`; attributes may follow until content is written.
     pub fn open(&mut self, ns: &str, name: &str) {
         self.end_start_tag();
-        let inherited = self.open.last().map_or("", |(_, d)| d.as_str());
+        let root = self.open.is_empty();
+        let inherited = self.open.last().map_or("", |(_, d)| d.as_str()).to_string();
+        let prefix = self
+            .fixed
+            .iter()
+            .find(|(_, u)| !root && !ns.is_empty() && u == ns && ns != inherited)
+            .map(|(p, _)| p.clone());
+        let written = match &prefix {
+            Some(p) => format!("{p}:{name}"),
+            None => name.to_string(),
+        };
         self.out.push('<');
-        self.out.push_str(name);
-        if ns != inherited {
+        self.out.push_str(&written);
+        let default = if prefix.is_some() {
+            inherited.clone()
+        } else {
+            ns.to_string()
+        };
+        if prefix.is_none() && ns != inherited {
             self.out.push_str(" xmlns=\"");
             escape_into(&mut self.out, ns, true);
             self.out.push('"');
         }
-        self.open.push((name.to_string(), ns.to_string()));
+        if root {
+            for (p, u) in &self.fixed {
+                self.out.push_str(" xmlns:");
+                self.out.push_str(p);
+                self.out.push_str("=\"");
+                escape_into(&mut self.out, u, true);
+                self.out.push('"');
+            }
+        }
+        self.open.push((written, default));
         self.in_start_tag = true;
         self.prefixes.clear();
     }
@@ -74,6 +117,8 @@ impl Writer {
         if !ns.is_empty() {
             let prefix = if ns == XML_NS {
                 "xml".to_string()
+            } else if let Some((p, _)) = self.fixed.iter().find(|(_, u)| u == ns) {
+                p.clone()
             } else if let Some((p, _)) = self.prefixes.iter().find(|(_, u)| u == ns) {
                 p.clone()
             } else {

@@ -17,6 +17,9 @@ pub struct EmitOptions {
     pub field_type: String,
     /// A line saying where the module comes from (file names), for the header.
     pub source: String,
+    /// Start with `#![allow(...)]` (a module file). Off for `include!` from `build.rs` output,
+    /// where inner attributes are not allowed: the including `mod` carries the allow instead.
+    pub inner_attributes: bool,
 }
 
 impl Default for EmitOptions {
@@ -25,6 +28,7 @@ impl Default for EmitOptions {
             runtime: "::regway_xml_runtime".into(),
             field_type: "rt::Field".into(),
             source: String::new(),
+            inner_attributes: true,
         }
     }
 }
@@ -638,7 +642,9 @@ pub fn emit(
     }
     // Why these allows: schema names make long variant lists with shared prefixes, and a
     // generated enum mirrors the schema's choice even when variants differ much in size.
-    out.push_str("#![allow(clippy::enum_variant_names, clippy::large_enum_variant)]\n\n");
+    if opts.inner_attributes {
+        out.push_str("#![allow(clippy::enum_variant_names, clippy::large_enum_variant)]\n\n");
+    }
     let _ = writeln!(
         out,
         "#[allow(unused_imports)]\nuse {} as rt;\n",
