@@ -209,9 +209,9 @@ fn read_uic(argument: &str) -> Result<String, AdapterError> {
     let request = tr::elements::VALID_UIC_REQUEST
         .parse(argument)
         .map_err(|e| AdapterError::BadArgument(format!("UIC: {e}")))?;
-    let uic = request
-        .uic
-        .ok_or_else(|| AdapterError::BadArgument(format!("{{{VALID_UIC_REQUEST_NS}}}UIC is required")))?;
+    let uic = request.uic.ok_or_else(|| {
+        AdapterError::BadArgument(format!("{{{VALID_UIC_REQUEST_NS}}}UIC is required"))
+    })?;
     digits("UIC", uic.trim(), &[9, 13])
 }
 

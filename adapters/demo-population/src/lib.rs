@@ -250,9 +250,13 @@ impl Adapter for PopulationRegister {
 /// well-formed query; anything else is refused.
 fn read_egn(argument: &str, root: QName) -> Result<String, AdapterError> {
     let parsed = if root.local == "PersonDataRequest" {
-        nbd::elements::PERSON_DATA_REQUEST.parse(argument).map(|r| r.egn)
+        nbd::elements::PERSON_DATA_REQUEST
+            .parse(argument)
+            .map(|r| r.egn)
     } else {
-        nbd::elements::VALID_PERSON_REQUEST.parse(argument).map(|r| r.egn)
+        nbd::elements::VALID_PERSON_REQUEST
+            .parse(argument)
+            .map(|r| r.egn)
     };
     let egn = parsed.map_err(|e| AdapterError::BadArgument(format!("EGN: {e}")))?;
     digits("EGN", egn.trim(), &[10])
