@@ -120,32 +120,53 @@ impl Scratch {
                 command: "cargo build".into(),
                 message: e.to_string(),
             })?;
-        let output = String::from_utf8_lossy(&out.stderr).into_owned();
-        let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for line in output.lines() {
-            let Some(rest) = line.strip_prefix("src/") else {
-                continue;
-            };
-            if !line.contains(": error") {
-                continue;
-            }
-            if let Some((module, _)) = rest.split_once('/') {
-                errors
-                    .entry(module.to_string())
-                    .or_default()
-                    .push(line.to_string());
-            }
-        }
-        Ok(BuildReport {
-            success: out.status.success(),
-            errors,
-            output,
-        })
+        Ok(report(out))
+    }
+
+    /// `cargo clippy -- -D warnings` on the crate: generated code must be as lint-clean as the
+    /// code it is generated into. Errors sorted by module like [`Scratch::build`].
+    pub fn clippy(&self) -> Result<BuildReport> {
+        let out = self
+            .cargo()
+            .args(["clippy", "--message-format=short", "--target-dir"])
+            .arg(std::path::absolute(&self.target_dir).unwrap_or_else(|_| self.target_dir.clone()))
+            .args(["--", "-D", "warnings"])
+            .output()
+            .map_err(|e| Error::Command {
+                command: "cargo clippy".into(),
+                message: e.to_string(),
+            })?;
+        Ok(report(out))
     }
 
     /// The built binary.
     pub fn binary(&self) -> PathBuf {
         self.target_dir.join("debug/regway-codegen-scratch")
+    }
+}
+
+/// Cargo's short-format diagnostics, sorted by the module (`src/<module>/…`) they point into.
+fn report(out: std::process::Output) -> BuildReport {
+    let output = String::from_utf8_lossy(&out.stderr).into_owned();
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in output.lines() {
+        let Some(rest) = line.strip_prefix("src/") else {
+            continue;
+        };
+        if !line.contains(": error") {
+            continue;
+        }
+        if let Some((module, _)) = rest.split_once('/') {
+            errors
+                .entry(module.to_string())
+                .or_default()
+                .push(line.to_string());
+        }
+    }
+    BuildReport {
+        success: out.status.success(),
+        errors,
+        output,
     }
 }
 

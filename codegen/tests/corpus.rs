@@ -185,6 +185,9 @@ fn every_folder_compiles_and_every_valid_sample_round_trips() {
         passed += 1;
     }
     assert_eq!(passed, 86, "the corpus has 86 adapter schema folders");
+    // The generated code is held to the workspace's lint bar.
+    let lint = scratch.clippy().expect("clippy runs");
+    assert!(lint.success, "clippy on generated code:\n{}", lint.output);
 
     // roundtrip: samples paired with their folders.
     let pairs = roundtrip::pair_tree(&corpus.join("xsd"), &corpus.join("samples")).unwrap();

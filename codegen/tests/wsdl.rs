@@ -40,6 +40,12 @@ fn every_registry_wsdl_has_an_operation_table_and_document_literal_clients_compi
     println!("{}", report.table());
     println!("{}", report.summary());
     assert_eq!(report.failed(), 0, "{}", report.table());
+    let lint = scratch.clippy().expect("clippy runs");
+    assert!(
+        lint.success,
+        "clippy on generated clients:\n{}",
+        lint.output
+    );
     let mut operations = 0;
     let mut clients = 0;
     for (path, w, client) in &report.rows {

@@ -215,3 +215,29 @@ pub fn write_simple_element<T: SimpleValue>(w: &mut Writer, ns: &str, name: &str
     w.text(&value.to_text());
     w.close();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_by_uri_unqualified_children_and_fixed_prefixes() {
+        let mut w = Writer::new();
+        w.open("urn:a", "A");
+        w.open("", "b");
+        w.text("x & \"y\"");
+        w.close();
+        w.open("urn:a", "C");
+        w.nil();
+        w.close();
+        assert_eq!(
+            w.finish(),
+            r#"<A xmlns="urn:a"><b xmlns="">x &amp; &quot;y&quot;</b><C xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true"/></A>"#
+        );
+        let mut w = Writer::with_prefixes(&[("n", "urn:n")]);
+        w.open("urn:a", "A");
+        w.open("urn:n", "B");
+        w.close();
+        assert_eq!(w.finish(), r#"<A xmlns="urn:a" xmlns:n="urn:n"><n:B/></A>"#);
+    }
+}

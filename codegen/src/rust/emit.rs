@@ -693,7 +693,12 @@ pub fn emit(
         out.push_str("    ];\n");
     }
     out.push_str("}\n\n");
-    out.push_str("/// Reads `el` with the type of its global element and writes it back; `None` when this module\n/// has no global element of that name.\npub fn roundtrip(el: &rt::Element) -> Option<Result<String, rt::Error>> {\n    match (el.ns.as_str(), el.name.as_str()) {\n");
+    out.push_str("/// Reads `el` with the type of its global element and writes it back; `None` when this module\n/// has no global element of that name.\npub fn roundtrip(el: &rt::Element) -> Option<Result<String, rt::Error>> {\n");
+    if m.roots.is_empty() {
+        out.push_str("    let _ = el;\n    None\n}\n");
+        return out;
+    }
+    out.push_str("    match (el.ns.as_str(), el.name.as_str()) {\n");
     for r in &m.roots {
         let _ = writeln!(
             out,
