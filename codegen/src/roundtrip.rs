@@ -103,10 +103,7 @@ pub fn pair_tree(xsd: &Path, samples: &Path) -> Result<Vec<(PathBuf, PathBuf)>> 
 fn main_rs(modules: &[String]) -> String {
     let mut arms = String::new();
     for m in modules {
-        let _ = writeln!(
-            arms,
-            "            {m:?} => regway_codegen_scratch::{m}::roundtrip(&el),"
-        );
+        let _ = writeln!(arms, "            {m:?} => scratch::{m}::roundtrip(&el),");
     }
     format!(
         r#"//! Round-trip driver written by regway-codegen: reads `module\tsample\toutput` lines.

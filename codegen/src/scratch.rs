@@ -65,8 +65,18 @@ impl Scratch {
         } else {
             ""
         };
+        // Each scratch crate is its own workspace root, and cargo hashes a root package's path
+        // relative to its workspace (empty for every one of them): crates that share a target
+        // directory must differ in name or they overwrite each other's artifacts.
+        let package = self.package();
+        let bin = if main.is_some() {
+            format!("\n[[bin]]\nname = \"{package}\"\npath = \"src/main.rs\"\n")
+        } else {
+            String::new()
+        };
         let manifest = format!(
-            "[package]\nname = \"regway-codegen-scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+            "[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\nautobins = false\n\n\
+             [lib]\nname = \"scratch\"\npath = \"src/lib.rs\"\n{bin}\n\
              [workspace]\n\n[dependencies]\nregway-xml-runtime = {{ path = {:?}{features} }}\n\n\
              [profile.dev]\ndebug = 0\n",
             RUNTIME_DIR
@@ -139,9 +149,22 @@ impl Scratch {
         Ok(report(out))
     }
 
+    /// The package name: `regway-scratch-<folder name>`.
+    pub fn package(&self) -> String {
+        let name = self
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!(
+            "regway-scratch-{}",
+            crate::names::field_name(&name).replace('_', "-")
+        )
+    }
+
     /// The built binary.
     pub fn binary(&self) -> PathBuf {
-        self.target_dir.join("debug/regway-codegen-scratch")
+        self.target_dir.join("debug").join(self.package())
     }
 }
 

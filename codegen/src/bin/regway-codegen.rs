@@ -70,9 +70,14 @@ fn generate(inputs: &[PathBuf], out: &Path) -> anyhow::Result<(usize, usize)> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let (mut passed, mut failed) = (0, 0);
     for input in inputs {
+        // A folder is named whole (`RegiX.GraoNBDAdapter`), a file without its extension.
+        let name = if input.is_dir() {
+            input.file_name()
+        } else {
+            input.file_stem()
+        };
         let stem = regway_codegen::names::field_name(
-            &input
-                .file_stem()
+            &name
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         );
