@@ -442,7 +442,7 @@ impl Report {
         let no_client = self
             .rows
             .iter()
-            .filter(|(_, w, c)| w.is_ok() && c.is_none())
+            .filter(|(_, w, _)| w.as_ref().is_ok_and(|w| !w.has_client()))
             .count();
         format!(
             "{} passed, {} failed, {no_client} skipped (no document/literal SOAP operation to make a client for)",
