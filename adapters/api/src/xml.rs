@@ -226,16 +226,22 @@ pub fn required_digits(
 ) -> Result<String, AdapterError> {
     let value = child_text(xml, root, child)?
         .ok_or_else(|| AdapterError::BadArgument(format!("{child} is required")))?;
+    digits(child.local, &value, lengths)
+}
+
+/// Checks that `value` (already trimmed) of field `name` is all ASCII digits with one of the
+/// `lengths`. The value is not echoed in the error: it may be a personal identifier.
+pub fn digits(name: &str, value: &str, lengths: &[usize]) -> Result<String, AdapterError> {
     if !lengths.contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
         let lengths: Vec<String> = lengths.iter().map(usize::to_string).collect();
         return Err(AdapterError::BadArgument(format!(
             "{} must be {} digits (got {} characters)",
-            child.local,
+            name,
             lengths.join(" or "),
             value.chars().count()
         )));
     }
-    Ok(value)
+    Ok(value.to_string())
 }
 
 fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, AdapterError> {

@@ -1,0 +1,84 @@
+//! The typed async client of a WSDL: per SOAP binding a struct with one method per
+//! document/literal operation, calling [`regway_xml_runtime::soap::Client`].
+
+use std::fmt::Write as _;
+
+use super::{Protocol, Wsdl};
+use crate::names::{self, Scope};
+use crate::rust::ir::{Module, Value};
+
+/// The client source appended to the WSDL's types module.
+pub fn emit(w: &Wsdl, m: &Module) -> String {
+    let root = |q: &crate::xsd::model::QName| {
+        m.roots
+            .iter()
+            .find(|r| r.ns == q.ns && r.name == q.name)
+            .map(|r| {
+                let t = match &r.value {
+                    Value::Simple(t) => t.clone(),
+                    Value::Complex(i) => m.items[*i].name.clone(),
+                    Value::Raw => "rt::Element".into(),
+                };
+                (r.konst.clone(), t)
+            })
+    };
+    let mut out = String::from(
+        "\n/// Typed clients: one struct per SOAP binding, one async method per document/literal\n/// operation (rpc/encoded operations are left out; the operation table says why).\npub mod client {\n    #[allow(unused_imports)]\n    use super::*;\n    #[allow(unused_imports)]\n    use super::rt;\n",
+    );
+    let mut bindings: Vec<&str> = vec![];
+    for o in &w.operations {
+        if !bindings.contains(&o.binding.as_str()) {
+            bindings.push(&o.binding);
+        }
+    }
+    let mut types = Scope::default();
+    for b in bindings {
+        let ops: Vec<_> = w
+            .operations
+            .iter()
+            .filter(|o| o.binding == b && o.unsupported.is_none())
+            .collect();
+        if ops.is_empty() {
+            continue;
+        }
+        let t = types.unique(format!("{}Client", names::type_name(b)));
+        let _ = writeln!(
+            out,
+            "\n    /// Binding `{b}`.\n    #[derive(Clone)]\n    pub struct {t} {{\n        pub soap: rt::soap::Client,\n    }}\n\n    impl {t} {{"
+        );
+        let mut fns = Scope::default();
+        for o in ops {
+            let (Some(i), Some(r)) = (
+                o.input.as_ref().and_then(root),
+                o.output.as_ref().and_then(root),
+            ) else {
+                let _ = writeln!(
+                    out,
+                    "        // {}: an input or output element is not in the schemas.",
+                    o.name
+                );
+                continue;
+            };
+            let version = if o.protocol == Protocol::Soap12 {
+                "V12"
+            } else {
+                "V11"
+            };
+            let _ = writeln!(
+                out,
+                "        /// Operation `{}` (SOAP action {:?}).\n        pub async fn {}(&self, request: &{}) -> Result<{}, rt::soap::Error> {{\n            self.soap\n                .call(rt::soap::Version::{version}, {:?}, &elements::{}, request, &elements::{})\n                .await\n        }}",
+                o.name,
+                o.soap_action,
+                fns.unique(names::field_name(&o.name)),
+                i.1,
+                r.1,
+                o.soap_action,
+                i.0,
+                r.0
+            );
+        }
+        out.push_str("    }\n");
+    }
+    out.push_str("}\n");
+    out
+}

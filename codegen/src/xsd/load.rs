@@ -1,0 +1,173 @@
+//! Loading a set of schemas: the files given plus everything they import, with the global
+//! definitions indexed by qualified name.
+//!
+//! Imports are resolved relative to the importing file. The corpus references some files with
+//! the wrong letter case (written on Windows), so a location that does not exist as written is
+//! looked up case-insensitively in the same folder before it is reported missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::model::*;
+use super::parse;
+use crate::error::{Error, Result};
+
+/// The global definitions of a set of schemas.
+#[derive(Debug, Default)]
+pub struct SchemaSet {
+    /// Every schema read, in the order read (the given files first).
+    pub docs: Vec<SchemaDoc>,
+    pub elements: BTreeMap<QName, ElementDecl>,
+    pub types: BTreeMap<QName, TypeDef>,
+    pub groups: BTreeMap<QName, (Particle, Loc)>,
+    pub attribute_groups: BTreeMap<QName, (Vec<AttrItem>, Loc)>,
+    pub attributes: BTreeMap<QName, AttrDecl>,
+    /// Definitions that appeared twice (the first is kept): file copies in the corpus.
+    pub duplicates: Vec<String>,
+}
+
+/// Finds `location` relative to `dir`, falling back to a case-insensitive match of each path
+/// component.
+pub fn resolve_location(dir: &Path, location: &str) -> Option<PathBuf> {
+    if location.contains("://") {
+        return None;
+    }
+    let exact = dir.join(location);
+    if exact.is_file() {
+        return Some(exact);
+    }
+    let mut current = dir.to_path_buf();
+    for part in location.split(['/', '\\']) {
+        match part {
+            "" | "." => continue,
+            ".." => {
+                current.pop();
+                continue;
+            }
+            _ => {}
+        }
+        let direct = current.join(part);
+        if direct.exists() {
+            current = direct;
+            continue;
+        }
+        let lower = part.to_lowercase();
+        let found = std::fs::read_dir(&current)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy().to_lowercase() == lower)?;
+        current = found.path();
+    }
+    current.is_file().then_some(current)
+}
+
+impl SchemaSet {
+    /// Loads `files` and their imports.
+    pub fn load(files: &[PathBuf]) -> Result<SchemaSet> {
+        let mut set = SchemaSet::default();
+        let mut seen = BTreeSet::new();
+        for f in files {
+            set.add_file(f, &mut seen)?;
+        }
+        Ok(set)
+    }
+
+    /// Adds a schema read elsewhere (inside a WSDL), then what it imports.
+    pub fn add_doc(
+        &mut self,
+        doc: SchemaDoc,
+        dir: &Path,
+        seen: &mut BTreeSet<PathBuf>,
+    ) -> Result<()> {
+        let imports = doc.imports.clone();
+        self.index(doc);
+        for imp in imports {
+            let Some(location) = imp.location.as_deref() else {
+                continue;
+            };
+            if location.contains("://") {
+                // A remote location (a registry's internal host): the namespace must come from
+                // a schema in the set; a missing type is reported where it is used.
+                continue;
+            }
+            match resolve_location(dir, location) {
+                Some(path) => self.add_file(&path, seen)?,
+                None => {
+                    return Err(Error::MissingImport {
+                        loc: imp.loc,
+                        location: location.to_string(),
+                        dir: dir.to_path_buf(),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the schema file `path` (once) and what it imports.
+    pub fn add_file(&mut self, path: &Path, seen: &mut BTreeSet<PathBuf>) -> Result<()> {
+        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if !seen.insert(key) {
+            return Ok(());
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        let document = parse::document(path, &text)?;
+        let root = document.root_element();
+        let file = Arc::new(path.to_path_buf());
+        if root.tag_name().namespace() != Some(XS) || root.tag_name().name() != "schema" {
+            return Err(Error::Invalid {
+                loc: Loc {
+                    file,
+                    line: document.text_pos_at(root.range().start).row,
+                },
+                message: format!("root element is not xs:schema but {:?}", root.tag_name()),
+            });
+        }
+        let doc = parse::schema(&file, root)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        self.add_doc(doc, dir, seen)
+    }
+
+    fn index(&mut self, doc: SchemaDoc) {
+        fn put<T>(map: &mut BTreeMap<QName, T>, dups: &mut Vec<String>, k: QName, v: T, l: &Loc) {
+            match map.entry(k) {
+                std::collections::btree_map::Entry::Occupied(e) => dups.push(format!(
+                    "{l}: {} is defined again; the first definition is used",
+                    e.key()
+                )),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+            }
+        }
+        let d = &mut self.duplicates;
+        for e in &doc.elements {
+            put(&mut self.elements, d, e.name.clone(), e.clone(), &e.loc);
+        }
+        for t in &doc.types {
+            if let Some(n) = &t.name {
+                put(&mut self.types, d, n.clone(), t.clone(), &t.loc);
+            }
+        }
+        for (n, p, l) in &doc.groups {
+            put(&mut self.groups, d, n.clone(), (p.clone(), l.clone()), l);
+        }
+        for (n, a, l) in &doc.attribute_groups {
+            put(
+                &mut self.attribute_groups,
+                d,
+                n.clone(),
+                (a.clone(), l.clone()),
+                l,
+            );
+        }
+        for a in &doc.attributes {
+            put(&mut self.attributes, d, a.name.clone(), a.clone(), &a.loc);
+        }
+        self.docs.push(doc);
+    }
+}
