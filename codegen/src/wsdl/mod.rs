@@ -155,10 +155,25 @@ fn read_into(
                     read_into(&p, raw, schemas, seen, notes)?;
                 }
             }
-            None => notes.push(format!(
-                "{}: wsdl:import {location:?} is not available here; its definitions are missing",
-                loc(imp)
-            )),
+            None => match sibling_by_namespace(dir, imp.attribute("namespace"), path) {
+                // A service reference saved by svcutil/wsimport keeps a remote import beside a
+                // downloaded copy of it: take the local WSDL that defines that namespace.
+                Some(p) => {
+                    notes.push(format!(
+                        "{}: wsdl:import {location:?} is remote; read {} instead (same namespace)",
+                        loc(imp),
+                        p.display()
+                    ));
+                    let key = p.canonicalize().unwrap_or_else(|_| p.clone());
+                    if seen.insert(key) {
+                        read_into(&p, raw, schemas, seen, notes)?;
+                    }
+                }
+                None => notes.push(format!(
+                    "{}: wsdl:import {location:?} is not available here; its definitions are missing",
+                    loc(imp)
+                )),
+            },
         }
     }
     for types in children(root, WSDL, "types") {
@@ -264,6 +279,34 @@ fn read_into(
         }
     }
     Ok(())
+}
+
+/// The WSDL in `dir`, other than `this`, whose `targetNamespace` is `namespace`.
+fn sibling_by_namespace(dir: &Path, namespace: Option<&str>, this: &Path) -> Option<PathBuf> {
+    let namespace = namespace.filter(|n| !n.is_empty())?;
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("wsdl"))
+                && p != this
+        })
+        .collect();
+    candidates.sort();
+    candidates.into_iter().find(|p| {
+        let Ok(bytes) = std::fs::read(p) else {
+            return false;
+        };
+        let Ok(text) = regway_xml_runtime::decode(&bytes) else {
+            return false;
+        };
+        roxmltree::Document::parse(&text).is_ok_and(|d| {
+            let root = d.root_element();
+            root.tag_name().namespace() == Some(WSDL)
+                && root.attribute("targetNamespace") == Some(namespace)
+        })
+    })
 }
 
 /// Reads a WSDL (and its local imports) into its operation table and schemas.
