@@ -111,10 +111,22 @@ struct Lowerer<'s> {
     globals: BTreeMap<QName, Value>,
 }
 
+/// Where a generated item comes from, for its doc comment: the schema's folder and file name
+/// and the line, not the absolute path, so generated code does not depend on where it was
+/// built.
 fn origin(q: Option<&QName>, loc: &Loc) -> String {
+    let parts: Vec<String> = loc
+        .file
+        .components()
+        .rev()
+        .take(2)
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let file = parts.into_iter().rev().collect::<Vec<_>>().join("/");
+    let at = format!("{file}:{}", loc.line);
     match q {
-        Some(q) => format!("`{q}` ({loc})"),
-        None => format!("anonymous type ({loc})"),
+        Some(q) => format!("`{q}` ({at})"),
+        None => format!("anonymous type ({at})"),
     }
 }
 
