@@ -31,8 +31,8 @@ use std::sync::Arc;
 
 pub use keys::{CheckpointKey, IdentifierKeys, PublicKey};
 pub use record::{CallFacts, CallIds, Entry, Outcome};
-pub use writer::Sealing;
 use writer::Writer;
+pub use writer::{seal, Sealing};
 
 use crate::store::{Store, StoreError};
 
@@ -114,16 +114,17 @@ impl Auditor {
                 Some(floor.max(last + 1))
             })
             .unwrap_or(0);
+        let call_id = floor.max(previous + 1);
         let mut random = [0u8; 16];
-        // A correlation id only needs to be unique; if the random source fails, the call id
-        // and the node still make it so.
+        // A correlation id only needs to be unique; if the random source fails, the node and
+        // the call id still make it so.
         let correlation_id = match aws_lc_rs::rand::fill(&mut random) {
             Ok(()) => hex::encode(random),
-            Err(_) => format!("{}-{}", self.node, floor.max(previous + 1)),
+            Err(_) => format!("{}-{call_id}", self.node),
         };
         CallIds {
             correlation_id,
-            call_id: floor.max(previous + 1),
+            call_id,
         }
     }
 

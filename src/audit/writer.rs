@@ -14,7 +14,7 @@ use super::keys::CheckpointKey;
 use super::record::{timestamp, Entry};
 use super::AuditError;
 use crate::audit::chain::Frontier;
-use crate::store::audit as table;
+use crate::store::audit::{self as table, Checkpoint};
 
 /// The most records one transaction takes.
 const MAX_BATCH: usize = 1024;
@@ -63,16 +63,19 @@ impl Writer {
     }
 }
 
-async fn seal(
+/// Seal everything appended so far with a checkpoint signed now, unless one already covers it
+/// (the writer, and `regway audit checkpoint`).
+pub async fn seal(
     conn: &mut SqliteConnection,
     frontier: &mut Frontier,
     key: &CheckpointKey,
-) -> Result<(), AuditError> {
+) -> Result<Option<Checkpoint>, AuditError> {
     let at = timestamp(time::OffsetDateTime::now_utc());
-    if let Some(c) = table::checkpoint(conn, frontier, &at, key.id(), |m| key.sign(m)).await? {
+    let sealed = table::checkpoint(conn, frontier, &at, key.id(), |m| key.sign(m)).await?;
+    if let Some(c) = &sealed {
         tracing::debug!(tree_size = c.tree_size, root = %c.root, "audit checkpoint");
     }
-    Ok(())
+    Ok(sealed)
 }
 
 async fn run(

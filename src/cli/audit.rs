@@ -14,7 +14,7 @@ use super::change::{record, Actor};
 use crate::audit::proof::{self, InclusionProof};
 use crate::audit::record::timestamp;
 use crate::audit::verify::{self, Fault};
-use crate::audit::{CheckpointKey, IdentifierKeys, PublicKey};
+use crate::audit::{self, CheckpointKey, IdentifierKeys, PublicKey};
 use crate::config::Config;
 use crate::store::audit::{self as table, AuditQuery, Checkpoint, StoredRecord};
 use crate::store::Store;
@@ -224,10 +224,7 @@ async fn online(config_path: &Path, command: AuditCommand) -> anyhow::Result<()>
             let key = CheckpointKey::load_or_create(&paths.checkpoint_key)?;
             let mut conn = store.audit_connection().await?;
             let mut frontier = table::frontier(&mut conn).await?;
-            let at = timestamp(time::OffsetDateTime::now_utc());
-            match table::checkpoint(&mut conn, &mut frontier, &at, key.id(), |m| key.sign(m))
-                .await?
-            {
+            match audit::seal(&mut conn, &mut frontier, &key).await? {
                 Some(c) => println!("sealed records 1..{} (root {})", c.tree_size, c.root),
                 None => println!("nothing new to seal"),
             }

@@ -54,8 +54,10 @@ pub struct Request<'a> {
     pub body: Result<&'a [u8], &'a Error>,
     /// The TLS client certificate's thumbprints.
     pub peer: &'a Thumbprints,
-    /// When the whole request must be answered.
+    /// When the whole request must be answered (the body was read under it too)…
     pub deadline: tokio::time::Instant,
+    /// …and the configured request timeout it comes from, for the fault's text.
+    pub timeout: Duration,
 }
 
 /// The answer: always a SOAP message.
@@ -108,7 +110,7 @@ impl Gateway {
                     Ok(Ok(r)) => r,
                     Ok(Err((e, relates_to))) => fault(version, &e, relates_to.as_deref(), &ids),
                     Err(_) => {
-                        let e = Error::Timeout(self.request_budget(&req, started));
+                        let e = Error::Timeout(req.timeout.as_millis() as u64);
                         fault(version, &e, None, &ids)
                     }
                 }
@@ -136,14 +138,6 @@ impl Gateway {
             call_log!(info);
         }
         response
-    }
-
-    /// The request deadline in ms, as configured (for the timeout fault's text).
-    fn request_budget(&self, req: &Request<'_>, started: Instant) -> u64 {
-        let left = req
-            .deadline
-            .saturating_duration_since(tokio::time::Instant::now());
-        (started.elapsed() + left).as_millis() as u64
     }
 
     /// Append the call's record; the response leaves only if that succeeded.
@@ -242,7 +236,6 @@ impl Gateway {
             match policy.authorize(req.peer, route.spec.name, law_reason, unix_now()) {
                 Err(denial) => (ServiceResult::refused(&denial.to_string()), denial.code()),
                 Ok(granted) => {
-                    facts.legal_basis = Some(granted.legal_basis.clone());
                     facts.grants = granted.grants.clone();
                     let argument = check_argument(&request, route).map_err(|e| fail(e.into()))?;
                     let (result, outcome) = self

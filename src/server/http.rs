@@ -158,6 +158,7 @@ async fn post(
             body: body.as_deref(),
             peer: &ctx.peer,
             deadline,
+            timeout,
         })
         .await;
     soap(response)

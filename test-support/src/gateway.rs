@@ -30,7 +30,6 @@ pub struct GatewayOptions {
     /// Fake registries routed beside the built-in adapters (granted like them).
     pub extra: Vec<Arc<dyn Adapter>>,
     pub with_crl: bool,
-    pub audit: AuditConfig,
 }
 
 impl Default for GatewayOptions {
@@ -40,7 +39,6 @@ impl Default for GatewayOptions {
             adapters: AdaptersConfig::default().enabled,
             extra: Vec::new(),
             with_crl: true,
-            audit: AuditConfig::default(),
         }
     }
 }
@@ -87,7 +85,7 @@ impl TestGateway {
             adapters: AdaptersConfig {
                 enabled: options.adapters.clone(),
             },
-            audit: options.audit.clone(),
+            audit: AuditConfig::default(),
         };
         config.validate().expect("valid test configuration");
         let mut routes = Routes::from_names(&config.adapters.enabled).expect("routes");
