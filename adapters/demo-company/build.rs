@@ -5,20 +5,11 @@ use std::error::Error;
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let xsd = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("xsd");
-    println!("cargo:rerun-if-changed={}", xsd.display());
-    let files = regway_codegen::xsd_files(&xsd)?;
-    for f in &files {
-        println!("cargo:rerun-if-changed={}", f.display());
-    }
-    let opts = regway_codegen::EmitOptions {
-        field_type: "::regway_adapter::Field".into(),
-        source: "adapters/demo-company/xsd".into(),
-        inner_attributes: false,
-        ..Default::default()
-    };
-    let generated = regway_codegen::generate_xsd(&files, &opts)?;
-    let out = PathBuf::from(std::env::var("OUT_DIR")?).join("tr.rs");
-    std::fs::write(out, generated.source)?;
+    regway_codegen::adapter_build(
+        &PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?),
+        &PathBuf::from(std::env::var("OUT_DIR")?),
+        "tr.rs",
+        "adapters/demo-company/xsd",
+    )?;
     Ok(())
 }

@@ -49,6 +49,33 @@ pub fn generate_set(set: &xsd::SchemaSet, opts: &EmitOptions) -> Result<Generate
     })
 }
 
+/// For an adapter crate's `build.rs`: generate the types and field-path tables of the crate's
+/// `xsd/` folder into `$OUT_DIR/<module_file>` (to `include!`), with field tables typed as
+/// `regway_adapter::Field`, and tell cargo to rerun when a schema changes. `source` names the
+/// folder in the generated header.
+pub fn adapter_build(
+    crate_dir: &Path,
+    out_dir: &Path,
+    module_file: &str,
+    source: &str,
+) -> Result<()> {
+    let xsd = crate_dir.join("xsd");
+    println!("cargo:rerun-if-changed={}", xsd.display());
+    let files = xsd_files(&xsd)?;
+    for f in &files {
+        println!("cargo:rerun-if-changed={}", f.display());
+    }
+    let opts = EmitOptions {
+        field_type: "::regway_adapter::Field".into(),
+        source: source.into(),
+        inner_attributes: false,
+        ..Default::default()
+    };
+    let generated = generate_xsd(&files, &opts)?;
+    let out = out_dir.join(module_file);
+    std::fs::write(&out, generated.source).map_err(|source| Error::Io { file: out, source })
+}
+
 /// The schema files of a folder: its `.xsd` files, sorted by name (not recursive: a subfolder
 /// is a schema set of its own, see [`schema_sets`]).
 pub fn xsd_files(dir: &Path) -> Result<Vec<PathBuf>> {
