@@ -8,49 +8,20 @@
 
 use std::collections::BTreeSet;
 
+/// The Latin letters of a Cyrillic letter: Bulgarian by the Transliteration Act, plus the few
+/// Russian/Ukrainian letters that appear in schema names.
 fn cyrillic(c: char) -> Option<&'static str> {
     let lower = c.to_lowercase().next().unwrap_or(c);
-    let t = match lower {
-        'а' => "a",
-        'б' => "b",
-        'в' => "v",
-        'г' => "g",
-        'д' => "d",
-        'е' => "e",
-        'ж' => "zh",
-        'з' => "z",
-        'и' => "i",
-        'й' => "y",
-        'к' => "k",
-        'л' => "l",
-        'м' => "m",
-        'н' => "n",
-        'о' => "o",
-        'п' => "p",
-        'р' => "r",
-        'с' => "s",
-        'т' => "t",
-        'у' => "u",
-        'ф' => "f",
-        'х' => "h",
-        'ц' => "ts",
-        'ч' => "ch",
-        'ш' => "sh",
-        'щ' => "sht",
-        'ъ' => "a",
-        'ь' => "y",
-        'ю' => "yu",
-        'я' => "ya",
-        'ѝ' => "i",
-        'ё' => "yo",
-        'ы' => "y",
-        'э' => "e",
-        'і' => "i",
-        'ї' => "yi",
-        'є' => "ye",
-        _ => return None,
-    };
-    Some(t)
+    regway_xml_runtime::translit::bulgarian_latin(lower).or(match lower {
+        'ѝ' => Some("i"),
+        'ё' => Some("yo"),
+        'ы' => Some("y"),
+        'э' => Some("e"),
+        'і' => Some("i"),
+        'ї' => Some("yi"),
+        'є' => Some("ye"),
+        _ => None,
+    })
 }
 
 /// Look-alikes: Cyrillic letters drawn like a Latin letter, used by mistake inside Latin names.

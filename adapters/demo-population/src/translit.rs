@@ -14,7 +14,7 @@ pub fn transliterate(cyrillic: &str) -> String {
         let latin = match lower {
             // The Act's one exception: "ия" ending a word is written "ia" (Мария → Maria).
             'я' if after_i && ends_word => "a",
-            _ => match latin_of(lower) {
+            _ => match regway_xml_runtime::translit::bulgarian_latin(lower) {
                 Some(latin) => latin,
                 None => {
                     out.push(c);
@@ -41,42 +41,6 @@ pub fn transliterate(cyrillic: &str) -> String {
         }
     }
     out
-}
-
-fn latin_of(lower: char) -> Option<&'static str> {
-    Some(match lower {
-        'а' => "a",
-        'б' => "b",
-        'в' => "v",
-        'г' => "g",
-        'д' => "d",
-        'е' => "e",
-        'ж' => "zh",
-        'з' => "z",
-        'и' => "i",
-        'й' => "y",
-        'к' => "k",
-        'л' => "l",
-        'м' => "m",
-        'н' => "n",
-        'о' => "o",
-        'п' => "p",
-        'р' => "r",
-        'с' => "s",
-        'т' => "t",
-        'у' => "u",
-        'ф' => "f",
-        'х' => "h",
-        'ц' => "ts",
-        'ч' => "ch",
-        'ш' => "sh",
-        'щ' => "sht",
-        'ъ' => "a",
-        'ь' => "y",
-        'ю' => "yu",
-        'я' => "ya",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 mod lexical;
 mod read;
+pub mod translit;
 mod tree;
 mod write;
 
