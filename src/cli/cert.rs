@@ -287,8 +287,7 @@ pub async fn cert(config_path: &Path, actor: &Actor, command: CertCommand) -> an
                 .register_certificate(&NewCertificate {
                     system_id,
                     der: &issued.der,
-                    ca_id: ca.id,
-                    environment: ca.environment,
+                    ca: &ca,
                     successor_of: None,
                 })
                 .await?;
@@ -318,8 +317,7 @@ pub async fn cert(config_path: &Path, actor: &Actor, command: CertCommand) -> an
                 .register_certificate(&NewCertificate {
                     system_id,
                     der: &issued.der,
-                    ca_id: ca.id,
-                    environment: ca.environment,
+                    ca: &ca,
                     successor_of: None,
                 })
                 .await?;
@@ -363,8 +361,7 @@ pub async fn cert(config_path: &Path, actor: &Actor, command: CertCommand) -> an
                 .register_certificate(&NewCertificate {
                     system_id,
                     der: &der,
-                    ca_id: ca.id,
-                    environment: ca.environment,
+                    ca: &ca,
                     successor_of: None,
                 })
                 .await?;
@@ -518,8 +515,7 @@ pub async fn cert(config_path: &Path, actor: &Actor, command: CertCommand) -> an
                 .register_certificate(&NewCertificate {
                     system_id: old.system_id,
                     der: &issued.der,
-                    ca_id: ca.id,
-                    environment: ca.environment,
+                    ca: &ca,
                     successor_of: Some(old.id),
                 })
                 .await?;

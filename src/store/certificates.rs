@@ -42,9 +42,8 @@ pub struct CaRecord {
 pub struct NewCertificate<'a> {
     pub system_id: i64,
     pub der: &'a [u8],
-    /// The CA of the store that issued it.
-    pub ca_id: i64,
-    pub environment: Environment,
+    /// The CA of the store that issued it (the certificate takes its environment).
+    pub ca: &'a CaRecord,
     /// The certificate this one replaces (rotation).
     pub successor_of: Option<i64>,
 }
@@ -247,8 +246,8 @@ impl Store {
         .bind(&info.not_before)
         .bind(&info.not_after)
         .bind(cert.der)
-        .bind(cert.ca_id)
-        .bind(cert.environment.as_str())
+        .bind(cert.ca.id)
+        .bind(cert.ca.environment.as_str())
         .bind(&serial)
         .bind(cert.successor_of)
         .execute(&self.pool)
