@@ -24,6 +24,7 @@ fn snapshot() -> PolicySnapshot {
             OperationEntry {
                 id: op,
                 enabled: true,
+                sign_result: true,
             },
         );
     }
@@ -43,6 +44,8 @@ fn snapshot() -> PolicySnapshot {
                 system_id: system,
                 system_name: format!("system {system}"),
                 active: true,
+                request_signature: Default::default(),
+                result_profile: Default::default(),
             },
         );
         for op in 0..OPERATIONS {

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::dsig::seal::SealPaths;
+use crate::dsig::AlgorithmPolicy;
 use crate::pki::Environment;
 
 /// The default environment: the strict one, so a forgotten setting never lets test
@@ -51,6 +53,47 @@ pub struct Config {
     pub adapters: AdaptersConfig,
     #[serde(default)]
     pub audit: AuditConfig,
+    #[serde(default)]
+    pub signatures: SignaturesConfig,
+}
+
+/// XML signatures (see `src/dsig`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignaturesConfig {
+    /// The gateway's seal, which signs results of registries without a seal of their own
+    /// (default: `<data_dir>/seal/seal.key` and `seal.pem`, a self-signed ECDSA P-256
+    /// certificate created at first start; configure one from your CA for production).
+    pub seal: Option<SealPaths>,
+    /// Registries' own seals, by adapter name.
+    pub seals: std::collections::BTreeMap<String, SealPaths>,
+    pub requests: RequestSignaturesConfig,
+}
+
+/// Signed requests (WS-Security): what is accepted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RequestSignaturesConfig {
+    /// Accepted algorithm identifiers (canonicalisation, signature, digest, transform URIs).
+    /// The default has no SHA-1.
+    pub algorithms: AlgorithmPolicy,
+    /// How old a request's `wsu:Timestamp/Created` may be, in seconds.
+    pub max_age_s: i64,
+    /// Clock difference tolerated with consumers, in seconds.
+    pub clock_skew_s: i64,
+    /// How many signed requests are remembered for replay detection.
+    pub replay_capacity: usize,
+}
+
+impl Default for RequestSignaturesConfig {
+    fn default() -> Self {
+        RequestSignaturesConfig {
+            algorithms: AlgorithmPolicy::default(),
+            max_age_s: 300,
+            clock_skew_s: 60,
+            replay_capacity: crate::dsig::replay::DEFAULT_CAPACITY,
+        }
+    }
 }
 
 /// The TLS listener.
@@ -190,6 +233,14 @@ impl Config {
         }
     }
 
+    /// Where the gateway's seal is: configured, or its default in the data directory.
+    pub fn seal_paths(&self) -> SealPaths {
+        self.signatures.seal.clone().unwrap_or_else(|| SealPaths {
+            key: self.data_dir.join(crate::dsig::seal::DEFAULT_KEY_FILE),
+            cert: self.data_dir.join(crate::dsig::seal::DEFAULT_CERT_FILE),
+        })
+    }
+
     /// Read and check a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -219,6 +270,15 @@ impl Config {
         self.server.crl.iter_mut().for_each(fix);
         self.audit.identifier_keys.iter_mut().for_each(fix);
         self.audit.checkpoint_key.iter_mut().for_each(fix);
+        for seal in self
+            .signatures
+            .seal
+            .iter_mut()
+            .chain(self.signatures.seals.values_mut())
+        {
+            fix(&mut seal.key);
+            fix(&mut seal.cert);
+        }
     }
 
     /// Refuse settings that cannot work together.
@@ -242,6 +302,22 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "audit.checkpoint_every and audit.checkpoint_interval_s must be positive".into(),
             ));
+        }
+        let r = &self.signatures.requests;
+        if r.max_age_s <= 0 || r.clock_skew_s < 0 || r.replay_capacity == 0 {
+            return Err(ConfigError::Invalid(
+                "signatures.requests.max_age_s and replay_capacity must be positive, clock_skew_s not negative".into(),
+            ));
+        }
+        if let Some(unknown) = self
+            .signatures
+            .seals
+            .keys()
+            .find(|a| !self.adapters.enabled.contains(a))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "signatures.seals.{unknown} names an adapter that is not enabled"
+            )));
         }
         if l.adapter_timeout_ms >= l.request_timeout_ms {
             return Err(ConfigError::Invalid(

@@ -5,6 +5,8 @@
 //! understood, or the gateway could not finish it.
 
 use crate::contract::ContractError;
+use crate::dsig::xades::SignError;
+use crate::dsig::SignatureError;
 use crate::soap::envelope::EnvelopeError;
 use crate::soap::xml::XmlError;
 use crate::soap::{FaultCode, SoapError, SoapVersion};
@@ -33,6 +35,12 @@ pub enum Error {
     Timeout(u64),
     #[error("The call cannot be recorded in the audit trail, so it is refused. Try again later.")]
     AuditUnavailable,
+    /// A signed request that is not acceptable, or an unsigned one that must be signed.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// The consumer asked for a signed result and it could not be signed.
+    #[error("The result could not be signed: {0}")]
+    Signing(#[from] SignError),
 }
 
 impl From<SoapError> for Error {
@@ -67,13 +75,16 @@ impl Error {
             Error::BodyRead(_) => "http.body-read",
             Error::Timeout(_) => "http.timeout",
             Error::AuditUnavailable => "audit.unavailable",
+            Error::Signature(e) => e.code(),
+            Error::Signing(_) => "signature.sign-failed",
         }
     }
 
     /// Who caused it.
     pub fn side(&self) -> Side {
         match self {
-            Error::Timeout(_) | Error::AuditUnavailable => Side::Internal,
+            Error::Timeout(_) | Error::AuditUnavailable | Error::Signing(_) => Side::Internal,
+            Error::Signature(SignatureError::ReplayCacheFull) => Side::Internal,
             Error::Contract(ContractError::NotSupported(_)) => Side::Internal,
             _ => Side::Downstream,
         }
@@ -85,9 +96,8 @@ impl Error {
             Error::Envelope(EnvelopeError::Soap(SoapError::VersionMismatch)) => {
                 FaultCode::VersionMismatch
             }
-            Error::Envelope(EnvelopeError::Soap(SoapError::MustUnderstand(_))) => {
-                FaultCode::MustUnderstand
-            }
+            Error::Envelope(EnvelopeError::Soap(SoapError::MustUnderstand(_)))
+            | Error::Signature(SignatureError::NotUnderstood) => FaultCode::MustUnderstand,
             e if e.side() == Side::Downstream => FaultCode::Sender,
             _ => FaultCode::Receiver,
         }
@@ -99,7 +109,9 @@ impl Error {
         match self {
             Error::BodyTooLarge(_) => 413,
             Error::Envelope(EnvelopeError::Soap(SoapError::MediaType(_))) => 415,
-            Error::Timeout(_) | Error::AuditUnavailable => 503,
+            Error::Timeout(_)
+            | Error::AuditUnavailable
+            | Error::Signature(SignatureError::ReplayCacheFull) => 503,
             _ if version == SoapVersion::V12 && self.fault_code() != FaultCode::Receiver => 400,
             _ => 500,
         }

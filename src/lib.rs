@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod contract;
+pub mod dsig;
 pub mod error;
 pub mod pipeline;
 pub mod pki;

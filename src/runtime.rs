@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditError, Auditor, Sealing};
 use crate::config::Config;
+use crate::dsig::{SealError, Signing};
 use crate::pipeline::Gateway;
 use crate::routing::{Routes, RoutingError};
 use crate::server::connections::LiveConnections;
@@ -38,6 +39,8 @@ pub enum StartError {
     Audit(#[from] AuditError),
     #[error(transparent)]
     Reload(#[from] ReloadError),
+    #[error(transparent)]
+    Seal(#[from] SealError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -108,13 +111,15 @@ pub async fn launch(
             .await?
             .for_environment(environment),
     ));
+    let node = config
+        .audit
+        .node
+        .clone()
+        .unwrap_or_else(audit::default_node);
+    let signing = Arc::new(Signing::from_config(&config, &node)?);
     let (auditor, audit_writer) = Auditor::start(
         &store,
-        config
-            .audit
-            .node
-            .clone()
-            .unwrap_or_else(audit::default_node),
+        node,
         &config.audit_key_paths(),
         Sealing {
             every: config.audit.checkpoint_every,
@@ -144,6 +149,7 @@ pub async fn launch(
         },
         limits.adapter_timeout(),
         auditor,
+        signing,
     ));
     let live = Arc::new(LiveConnections::default());
     let expiring = Arc::new(AtomicUsize::new(0));

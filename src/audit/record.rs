@@ -128,6 +128,10 @@ pub struct CallFacts {
     pub argument_subjects: Vec<String>,
     /// The field paths released (`*` for all).
     pub fields: Vec<String>,
+    /// SHA-256 thumbprint of the certificate that signed the request (WS-Security), if signed.
+    pub request_signer: Option<String>,
+    /// The profile the result was signed in (`xades`, `regix-legacy`), if signed.
+    pub result_signature: Option<&'static str>,
 }
 
 /// How a call ended.
@@ -214,6 +218,8 @@ impl CallFacts {
             employee,
             subjects: &subjects,
             fields: &self.fields,
+            request_signer: self.request_signer.as_deref(),
+            result_signature: self.result_signature,
             outcome: outcome.code,
             error,
             status: outcome.status,
@@ -275,6 +281,10 @@ struct CallRecord<'a> {
     employee: Option<String>,
     subjects: &'a [String],
     fields: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_signer: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result_signature: Option<&'static str>,
     outcome: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,

@@ -7,6 +7,8 @@ use clap::Subcommand;
 use serde_json::{json, Value};
 
 use super::change::{open, record, Actor};
+use crate::dsig::wssec::RequestPolicy;
+use crate::dsig::Profile;
 
 #[derive(Debug, Subcommand)]
 pub enum ConsumerCommand {
@@ -25,6 +27,19 @@ pub enum ConsumerCommand {
     List {
         #[arg(long)]
         json: bool,
+    },
+    /// Set a consumer's signature policy: whether its requests must be signed (WS-Security),
+    /// and the form of its signed results.
+    Signatures {
+        name: String,
+        /// `required`, `optional` (verified when present; the default) or `off`.
+        #[arg(long)]
+        requests: Option<String>,
+        /// `xades` (the default) or `regix-legacy` (RegiX's RSA-SHA1 form).
+        #[arg(long)]
+        results: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -71,21 +86,60 @@ pub async fn consumer(
             .await?;
             println!("added consumer '{name}'");
         }
+        ConsumerCommand::Signatures {
+            name,
+            requests,
+            results,
+            reason,
+        } => {
+            let requests = requests
+                .map(|r| {
+                    RequestPolicy::parse(&r).ok_or_else(|| {
+                        anyhow::anyhow!("--requests must be required, optional or off, not '{r}'")
+                    })
+                })
+                .transpose()?;
+            let results = results
+                .map(|r| {
+                    Profile::parse(&r).ok_or_else(|| {
+                        anyhow::anyhow!("--results must be xades or regix-legacy, not '{r}'")
+                    })
+                })
+                .transpose()?;
+            if requests.is_none() && results.is_none() {
+                anyhow::bail!("nothing to change: give --requests and/or --results");
+            }
+            store
+                .set_consumer_signatures(&name, requests, results)
+                .await?;
+            record(
+                &store,
+                actor,
+                "consumer.signatures",
+                &name,
+                reason.as_deref(),
+                json!({"requests": requests.map(RequestPolicy::name), "results": results.map(Profile::name)}),
+            )
+            .await?;
+            println!("updated the signature policy of consumer '{name}'");
+        }
         ConsumerCommand::List { json } => {
             let all = store.consumers().await?;
             if json {
                 let rows: Vec<Value> = all
                     .iter()
-                    .map(|c| json!({"name": c.name, "oid": c.oid, "active": c.active, "created_at": c.created_at}))
+                    .map(|c| json!({"name": c.name, "oid": c.oid, "active": c.active, "created_at": c.created_at, "request_signature": c.request_signature, "result_profile": c.result_profile}))
                     .collect();
                 println!("{}", Value::Array(rows));
             } else {
                 for c in all {
                     println!(
-                        "{}\t{}\t{}",
+                        "{}\t{}\t{}\trequests:{}\tresults:{}",
                         c.name,
                         c.oid.as_deref().unwrap_or("-"),
-                        if c.active { "active" } else { "inactive" }
+                        if c.active { "active" } else { "inactive" },
+                        c.request_signature,
+                        c.result_profile
                     );
                 }
             }

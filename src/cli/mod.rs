@@ -6,7 +6,9 @@ pub mod ca;
 pub mod cert;
 pub mod change;
 pub mod consumer;
+pub mod operation;
 pub mod quickstart;
+pub mod signature;
 
 use std::path::PathBuf;
 
@@ -59,7 +61,8 @@ pub enum Command {
         no_serve: bool,
     },
     /// Prepare a data directory without serving: the store with its schema, and the audit
-    /// keys (identifier HMAC key, checkpoint signing key). `serve` does the same on first start.
+    /// keys (identifier HMAC key, checkpoint signing key) and the gateway's default seal.
+    /// `serve` does the same on first start.
     Init {
         #[command(flatten)]
         store: StoreArgs,
@@ -123,6 +126,20 @@ pub enum Command {
         #[command(subcommand)]
         command: consumer::SystemCommand,
     },
+    /// Per-operation switches (signing results).
+    Operation {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        actor: change::Actor,
+        #[command(subcommand)]
+        command: operation::OperationCommand,
+    },
+    /// Verify signed results.
+    Signature {
+        #[command(subcommand)]
+        command: signature::SignatureCommand,
+    },
     /// List the grantable field paths of an operation.
     Fields {
         operation: String,
@@ -160,6 +177,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("identifier keys: {}", paths.identifier_keys.display());
             println!("checkpoint key: {}", paths.checkpoint_key.display());
+            let seal = config.seal_paths();
+            if config.signatures.seal.is_none() {
+                seal.ensure_self_signed("regway gateway seal")?;
+            }
+            println!(
+                "gateway seal: {} ({})",
+                seal.cert.display(),
+                seal.key.display()
+            );
             Ok(())
         }
         Command::Audit { store, command } => audit::run(&store.config, command).await,
@@ -184,6 +210,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command,
         } => consumer::system(&store.config, &actor, command).await,
         Command::Fields { operation, json } => admin::fields(&operation, json),
+        Command::Operation {
+            store,
+            actor,
+            command,
+        } => operation::run(&store.config, &actor, command).await,
+        Command::Signature { command } => signature::run(command),
         Command::Operations => {
             let routes = crate::routing::Routes::from_names(
                 &crate::config::AdaptersConfig::default().enabled,

@@ -26,7 +26,12 @@ pub struct ServiceResult {
     /// RegiX's call id; 0 when no call record was created (refusals).
     pub service_call_id: u64,
     pub verification_code: Option<String>,
+    /// The `ds:Signature` over `Data`, written as `Data`'s next sibling (NOTES §1.5).
+    pub signature: Option<String>,
 }
+
+/// `xsi` and `xsd`, declared on a standalone result as .NET's `XmlSerializer` declares them.
+const XSI_XSD: &str = r#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema""#;
 
 impl ServiceResult {
     /// A successful synchronous answer.
@@ -38,6 +43,7 @@ impl ServiceResult {
             error: None,
             service_call_id,
             verification_code: None,
+            signature: None,
         }
     }
 
@@ -51,6 +57,7 @@ impl ServiceResult {
             error: Some(error.to_string()),
             service_call_id: 0,
             verification_code: None,
+            signature: None,
         }
     }
 
@@ -63,36 +70,81 @@ impl ServiceResult {
             error: Some(error.to_string()),
             service_call_id,
             verification_code: None,
+            signature: None,
         }
     }
 
     /// The SOAP Body content answering `operation` of `contract`.
     pub fn write(&self, contract: Contract, operation: &str) -> String {
         let mut out = String::with_capacity(
-            512 + self.data.as_ref().map_or(0, |d| {
-                d.request.len() + d.response.as_ref().map_or(0, String::len)
-            }),
+            512 + self.signature.as_ref().map_or(0, String::len)
+                + self.data.as_ref().map_or(0, |d| {
+                    d.request.len() + d.response.as_ref().map_or(0, String::len)
+                }),
         );
         out.push('<');
         out.push_str(operation);
         out.push_str("Response xmlns=\"");
         out.push_str(contract.ns());
-        out.push_str("\"><");
-        out.push_str(operation);
-        out.push_str("Result>");
-        if contract == Contract::V2 {
-            out.push_str("<ServiceResultData xmlns=\"http://egov.bg/RegiX/SignedData\">");
-        }
-        self.write_members(&mut out, contract);
-        if contract == Contract::V2 {
-            out.push_str("</ServiceResultData>");
-        }
+        out.push_str("\">");
+        self.write_container(&mut out, contract, operation, "");
         out.push_str("</");
-        out.push_str(operation);
-        out.push_str("Result></");
         out.push_str(operation);
         out.push_str("Response>");
         out
+    }
+
+    /// The element holding the members (`ServiceResultData` in V2, `<op>Result` in V1) as a
+    /// document of its own, declaring what is in scope for it on the wire plus `xsi` and `xsd`:
+    /// the form a result is signed in (NOTES §2.1).
+    pub fn standalone(&self, contract: Contract, operation: &str) -> String {
+        let mut out = String::with_capacity(1024);
+        self.write_container(&mut out, contract, operation, XSI_XSD);
+        out
+    }
+
+    /// The V2 `ServiceResultData` inside `<op>Result`, or the V1 members directly in it.
+    /// `extra_decls` go on the outermost element written.
+    fn write_container(
+        &self,
+        out: &mut String,
+        contract: Contract,
+        operation: &str,
+        extra_decls: &str,
+    ) {
+        let standalone = !extra_decls.is_empty();
+        if contract == Contract::V2 {
+            if !standalone {
+                out.push('<');
+                out.push_str(operation);
+                out.push_str("Result>");
+            }
+            out.push_str("<ServiceResultData xmlns=\"http://egov.bg/RegiX/SignedData\"");
+            out.push_str(extra_decls);
+            out.push('>');
+            self.write_members(out, contract);
+            out.push_str("</ServiceResultData>");
+            if !standalone {
+                out.push_str("</");
+                out.push_str(operation);
+                out.push_str("Result>");
+            }
+        } else {
+            out.push('<');
+            out.push_str(operation);
+            out.push_str("Result");
+            if standalone {
+                out.push_str(" xmlns=\"");
+                out.push_str(contract.ns());
+                out.push('"');
+                out.push_str(extra_decls);
+            }
+            out.push('>');
+            self.write_members(out, contract);
+            out.push_str("</");
+            out.push_str(operation);
+            out.push_str("Result>");
+        }
     }
 
     fn write_members(&self, out: &mut String, contract: Contract) {
@@ -116,6 +168,9 @@ impl ServiceResult {
                 }
                 out.push_str("</Data>");
             }
+        }
+        if let Some(signature) = &self.signature {
+            out.push_str(signature);
         }
         out.push_str("<HasError>");
         out.push_str(bool_text(self.has_error));

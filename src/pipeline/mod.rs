@@ -1,13 +1,15 @@
 //! One request, top to bottom. This is the only place that knows the order of the steps:
 //!
 //! 1. read the SOAP envelope (version, WS-Addressing, header rules; hostile XML refused);
-//! 2. read the contract call (RegiX V2 `Execute` / V1 `ExecuteSynchronous`, leniently);
+//! 2. read the contract call (RegiX V2 `Execute` / V1 `ExecuteSynchronous`, leniently), and
+//!    check the request's signature as the consumer's policy says (WS-Security);
 //! 3. route the operation to its adapter (unknown operation: RegiX's fault);
 //! 4. authorize: the caller's certificate, a grant of the operation in force, the legal basis
 //!    cited in `CallContext/LawReason` (in-band refusals, as RegiX reports them);
 //! 5. check the argument is the operation's request element;
 //! 6. call the adapter under a deadline (failures in-band, as RegiX reports them);
-//! 7. filter the answer to the granted fields (default deny) and build the access matrix;
+//! 7. filter the answer to the granted fields (default deny) and build the access matrix, and
+//!    sign it (XAdES) when the consumer asks and the operation allows;
 //! 8. write `ServiceResultData` in the consumer's contract and SOAP version;
 //! 9. append the call's audit record and wait until it is durable — whatever the outcome,
 //!    refusals and faults included; a call that cannot be recorded is refused.
@@ -24,6 +26,9 @@ use crate::audit::{Auditor, CallFacts, CallIds, Outcome};
 use crate::contract::{
     self, Call, Contract, ContractError, DataContainer, ServiceRequest, ServiceResult,
 };
+use crate::dsig::wssec::CallerPolicy;
+use crate::dsig::xades::SignRequest;
+use crate::dsig::{SignatureError, Signing};
 use crate::error::Error;
 use crate::policy::fields::FieldSet;
 use crate::policy::filter::filter;
@@ -42,6 +47,7 @@ pub struct Gateway {
     limits: Limits,
     adapter_timeout: Duration,
     audit: Arc<Auditor>,
+    signing: Arc<Signing>,
 }
 
 /// A SOAP request as the HTTP layer hands it over.
@@ -81,6 +87,7 @@ impl Gateway {
         limits: Limits,
         adapter_timeout: Duration,
         audit: Arc<Auditor>,
+        signing: Arc<Signing>,
     ) -> Gateway {
         Gateway {
             policy,
@@ -88,6 +95,7 @@ impl Gateway {
             limits,
             adapter_timeout,
             audit,
+            signing,
         }
     }
 
@@ -220,6 +228,39 @@ impl Gateway {
         facts.employee_egn = request.employee_egn.clone();
         facts.legal_basis = cited_code(law_reason);
 
+        // 2b. The request's signature, for a known caller (an unknown one is refused below).
+        let now = unix_now();
+        if let Some(caller) = policy.caller(req.peer) {
+            let text = std::str::from_utf8(body).map_err(|_| {
+                fail(SignatureError::Malformed("the request is not UTF-8".into()).into())
+            })?;
+            let signer_of = |tp: &Thumbprints| -> Result<i64, String> {
+                let c = policy
+                    .caller(tp)
+                    .ok_or("the certificate is not registered")?;
+                if !c.active || policy.withdrawal(tp, now).is_some() {
+                    return Err("the certificate is not in force".into());
+                }
+                Ok(c.consumer_id)
+            };
+            let signed = self
+                .signing
+                .requests
+                .check(
+                    env.root(),
+                    env.version.envelope_ns(),
+                    text,
+                    &CallerPolicy {
+                        policy: caller.request_signature,
+                        consumer_id: caller.consumer_id,
+                        signer_of: &signer_of,
+                        now,
+                    },
+                )
+                .map_err(|e| fail(e.into()))?;
+            facts.request_signer = signed.map(|s| s.certificate_sha256);
+        }
+
         // 3. Route.
         let route = request
             .operation
@@ -231,25 +272,44 @@ impl Gateway {
             facts.argument_subjects = subjects_in(arg, route.spec.subject_identifiers);
         }
 
-        // 4. Authorize, 5. check the argument, 6. call the adapter, 7. filter.
-        let (result, outcome) =
-            match policy.authorize(req.peer, route.spec.name, law_reason, unix_now()) {
-                Err(denial) => (ServiceResult::refused(&denial.to_string()), denial.code()),
-                Ok(granted) => {
-                    facts.grants = granted.grants.clone();
-                    let argument = check_argument(&request, route).map_err(|e| fail(e.into()))?;
-                    let (result, outcome) = self
-                        .call_adapter(route, &request, argument, &granted.fields, ids.call_id)
-                        .await;
-                    if outcome == "ok" {
-                        facts.fields = granted.fields.paths();
+        // 4. Authorize, 5. check the argument, 6. call the adapter, 7. filter and sign.
+        let operation = req.contract.execute_operation();
+        let (result, outcome) = match policy.authorize(req.peer, route.spec.name, law_reason, now) {
+            Err(denial) => (ServiceResult::refused(&denial.to_string()), denial.code()),
+            Ok(granted) => {
+                facts.grants = granted.grants.clone();
+                let argument = check_argument(&request, route).map_err(|e| fail(e.into()))?;
+                let (mut result, outcome) = self
+                    .call_adapter(route, &request, argument, &granted.fields, ids.call_id)
+                    .await;
+                if outcome == "ok" {
+                    facts.fields = granted.fields.paths();
+                    if request.sign_result && granted.sign_result {
+                        let profile = granted.caller.result_profile;
+                        let signature = self
+                            .signing
+                            .results
+                            .sign(
+                                &result,
+                                &SignRequest {
+                                    contract: req.contract,
+                                    operation,
+                                    adapter: route.adapter.name(),
+                                    profile,
+                                    id: ids.call_id,
+                                    now: time::OffsetDateTime::now_utc(),
+                                },
+                            )
+                            .map_err(|e| fail(e.into()))?;
+                        result.signature = Some(signature);
+                        facts.result_signature = Some(profile.name());
                     }
-                    (result, outcome)
                 }
-            };
+                (result, outcome)
+            }
+        };
 
         // 8. Write.
-        let operation = req.contract.execute_operation();
         let body = result.write(req.contract, operation);
         Ok(Response {
             status: 200,

@@ -13,6 +13,28 @@ use rustls::RootCertStore;
 #[error("{0}")]
 pub struct ChainError(String);
 
+/// Check that `cert_der` (of any usage, e.g. a seal) is valid now and signed by `ca_der`.
+pub fn verify_issued(cert_der: &[u8], ca_der: &[u8]) -> Result<(), ChainError> {
+    let parse = |der| {
+        x509_parser::parse_x509_certificate(der)
+            .map(|(_, c)| c)
+            .map_err(|e| ChainError(format!("not an X.509 certificate: {e}")))
+    };
+    let (cert, ca) = (parse(cert_der)?, parse(ca_der)?);
+    if cert.issuer() != ca.subject() {
+        return Err(ChainError(format!(
+            "issued by {}, not by {}",
+            cert.issuer(),
+            ca.subject()
+        )));
+    }
+    if !cert.validity().is_valid() {
+        return Err(ChainError("the certificate is not valid now".into()));
+    }
+    cert.verify_signature(Some(ca.public_key()))
+        .map_err(|e| ChainError(format!("the CA's signature does not verify: {e}")))
+}
+
 /// Check that `cert_der` is a client certificate valid now and issued by `ca_der`.
 pub fn verify_client(cert_der: &[u8], ca_der: &[u8]) -> Result<(), ChainError> {
     let mut roots = RootCertStore::empty();

@@ -57,6 +57,9 @@ pub enum KeyAlgorithm {
     /// RSA 3072 bits with PKCS#1 v1.5 SHA-256, for relying parties that need RSA.
     #[value(name = "rsa-3072")]
     Rsa3072,
+    /// RSA 2048 bits, the smallest size accepted, for relying parties that need it.
+    #[value(name = "rsa-2048")]
+    Rsa2048,
 }
 
 impl KeyAlgorithm {
@@ -65,6 +68,9 @@ impl KeyAlgorithm {
             KeyAlgorithm::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?,
             KeyAlgorithm::Rsa3072 => {
                 KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_3072)?
+            }
+            KeyAlgorithm::Rsa2048 => {
+                KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)?
             }
         })
     }
@@ -186,7 +192,7 @@ impl Ca {
         &self,
         mut params: CertificateParams,
         public_key: &impl PublicKeyData,
-        eku: ExtendedKeyUsagePurpose,
+        eku: Option<ExtendedKeyUsagePurpose>,
         (not_before, not_after): (OffsetDateTime, OffsetDateTime),
     ) -> Result<(rcgen::Certificate, Vec<u8>), PkiError> {
         if self.not_after <= OffsetDateTime::now_utc() {
@@ -196,11 +202,28 @@ impl Ca {
         params.serial_number = Some(SerialNumber::from_slice(&serial));
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![eku];
+        if eku.is_none() {
+            // A seal: its signatures are evidence, which non-repudiation says.
+            params.key_usages.push(KeyUsagePurpose::ContentCommitment);
+        }
+        params.extended_key_usages = eku.into_iter().collect();
         params.use_authority_key_identifier_extension = true;
         params.not_before = not_before;
         params.not_after = not_after.min(self.not_after);
         Ok((params.signed_by(public_key, &self.issuer)?, serial))
+    }
+
+    /// A seal: the certificate of a key that signs results (no TLS usage).
+    pub fn issue_seal(
+        &self,
+        common_name: &str,
+        organization: &str,
+        days: i64,
+        algorithm: KeyAlgorithm,
+    ) -> Result<Issued, PkiError> {
+        let mut params = CertificateParams::default();
+        params.distinguished_name = subject(common_name, organization);
+        self.issue_with(params, None, window(days), algorithm)
     }
 
     fn issue(
@@ -209,7 +232,17 @@ impl Ca {
         eku: ExtendedKeyUsagePurpose,
         window: (OffsetDateTime, OffsetDateTime),
     ) -> Result<Issued, PkiError> {
-        let key = KeyAlgorithm::EcdsaP256.generate()?;
+        self.issue_with(params, Some(eku), window, KeyAlgorithm::EcdsaP256)
+    }
+
+    fn issue_with(
+        &self,
+        params: CertificateParams,
+        eku: Option<ExtendedKeyUsagePurpose>,
+        window: (OffsetDateTime, OffsetDateTime),
+        algorithm: KeyAlgorithm,
+    ) -> Result<Issued, PkiError> {
+        let key = algorithm.generate()?;
         let (cert, serial) = self.certify(params, &key, eku, window)?;
         Ok(Issued {
             cert_pem: cert.pem(),
@@ -253,7 +286,7 @@ impl Ca {
         let (cert, serial) = self.certify(
             params,
             &key,
-            ExtendedKeyUsagePurpose::ClientAuth,
+            Some(ExtendedKeyUsagePurpose::ClientAuth),
             window(days),
         )?;
         Ok(Issued {

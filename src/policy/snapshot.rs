@@ -6,6 +6,8 @@ use super::fields::FieldSet;
 use super::identity::{normalize_thumbprint, Thumbprints};
 use super::legal_basis::cited_code;
 use super::standing::{Standing, Withdrawal};
+use crate::dsig::wssec::RequestPolicy;
+use crate::dsig::Profile;
 use crate::pki::Environment;
 
 /// A registered certificate and the system and consumer it belongs to.
@@ -18,6 +20,10 @@ pub struct Caller {
     pub system_name: String,
     /// The certificate, its system and its consumer are all active.
     pub active: bool,
+    /// Whether the consumer's requests must be signed.
+    pub request_signature: RequestPolicy,
+    /// The form of the consumer's signed results.
+    pub result_profile: Profile,
 }
 
 /// An operation regway routes, as the store knows it.
@@ -25,6 +31,8 @@ pub struct Caller {
 pub struct OperationEntry {
     pub id: i64,
     pub enabled: bool,
+    /// Its results may be signed when the consumer asks (`SignResult`).
+    pub sign_result: bool,
 }
 
 /// Why a call was refused before any adapter was asked. The first four texts are RegiX's
@@ -99,6 +107,8 @@ pub struct Authorized<'a> {
     pub fields: FieldSet,
     /// (grant id, version) of those grants.
     pub grants: Vec<(i64, i64)>,
+    /// The operation's results may be signed.
+    pub sign_result: bool,
 }
 
 /// Everything the request path needs to decide on a call, built by the store.
@@ -233,6 +243,7 @@ impl PolicySnapshot {
             legal_basis: code,
             fields,
             grants: covering.iter().map(|g| (g.grant_id, g.version)).collect(),
+            sign_result: op.sign_result,
         })
     }
 }
@@ -249,6 +260,8 @@ mod tests {
             system_id,
             system_name: "s".into(),
             active,
+            request_signature: RequestPolicy::default(),
+            result_profile: Profile::default(),
         }
     }
 
@@ -279,6 +292,7 @@ mod tests {
             OperationEntry {
                 id: 5,
                 enabled: true,
+                sign_result: true,
             },
         );
         p.add_operation(
@@ -286,6 +300,7 @@ mod tests {
             OperationEntry {
                 id: 6,
                 enabled: false,
+                sign_result: true,
             },
         );
         p.add_legal_basis("LB-1", 0, None);
@@ -412,6 +427,7 @@ mod tests {
             OperationEntry {
                 id: 5,
                 enabled: true,
+                sign_result: true,
             },
         );
         q.add_legal_basis("LB-1", 0, None);
@@ -431,6 +447,7 @@ mod tests {
             OperationEntry {
                 id: 5,
                 enabled: true,
+                sign_result: true,
             },
         );
         p.add_legal_basis("LB-1", 0, None);

@@ -114,6 +114,11 @@ impl Envelope {
         Ok(env)
     }
 
+    /// The `Envelope` element.
+    pub fn root(&self) -> &Element {
+        &self.root
+    }
+
     fn header(&self) -> Option<&Element> {
         self.root.child(self.version.envelope_ns(), "Header")
     }
@@ -142,7 +147,8 @@ impl Envelope {
         }
     }
 
-    /// SOAP requires refusing a mandatory header we do not process. We process WS-Addressing;
+    /// SOAP requires refusing a mandatory header we do not process. We process WS-Addressing
+    /// and WS-Security (the signature step decides on the latter, after the consumer's policy);
     /// everything else is refused rather than silently ignored.
     fn check_must_understand(&self) -> Result<(), SoapError> {
         let Some(header) = self.header() else {
@@ -154,7 +160,7 @@ impl Envelope {
                 h.attribute(env_ns, "mustUnderstand").map(str::trim),
                 Some("1") | Some("true")
             );
-            if must && h.ns != WSA_NS {
+            if must && h.ns != WSA_NS && !h.is(crate::dsig::WSSE_NS, "Security") {
                 return Err(SoapError::MustUnderstand(format!(
                     "{{{}}}{}",
                     h.ns, h.local

@@ -3,6 +3,8 @@
 use sqlx::Row;
 
 use super::{Store, StoreError};
+use crate::dsig::wssec::RequestPolicy;
+use crate::dsig::Profile;
 
 /// A consumer (an administration).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +14,10 @@ pub struct ConsumerRecord {
     pub oid: Option<String>,
     pub active: bool,
     pub created_at: String,
+    /// Whether its requests must be signed: `required`, `optional` or `off`.
+    pub request_signature: String,
+    /// The form of its signed results: `xades` or `regix-legacy`.
+    pub result_profile: String,
 }
 
 /// A system of a consumer.
@@ -28,7 +34,7 @@ impl Store {
     /// Every consumer, by name.
     pub async fn consumers(&self) -> Result<Vec<ConsumerRecord>, StoreError> {
         let rows =
-            sqlx::query("SELECT id, name, oid, active, created_at FROM consumers ORDER BY name")
+            sqlx::query("SELECT id, name, oid, active, created_at, request_signature, result_profile FROM consumers ORDER BY name")
                 .fetch_all(&self.pool)
                 .await?;
         Ok(rows
@@ -39,8 +45,35 @@ impl Store {
                 oid: r.get(2),
                 active: r.get(3),
                 created_at: r.get(4),
+                request_signature: r.get(5),
+                result_profile: r.get(6),
             })
             .collect())
+    }
+
+    /// Set a consumer's signature settings (`None` keeps a setting as it is).
+    pub async fn set_consumer_signatures(
+        &self,
+        name: &str,
+        request_signature: Option<RequestPolicy>,
+        result_profile: Option<Profile>,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE consumers SET request_signature = coalesce(?, request_signature),
+                                  result_profile = coalesce(?, result_profile) WHERE name = ?",
+        )
+        .bind(request_signature.map(RequestPolicy::name))
+        .bind(result_profile.map(Profile::name))
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "consumer",
+                name: name.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Every system, by consumer and name.

@@ -12,6 +12,8 @@ use sqlx::{Row, SqlitePool};
 
 use regway_adapter::Field;
 
+use crate::dsig::wssec::RequestPolicy;
+use crate::dsig::Profile;
 use crate::policy::fields::FieldSet;
 use crate::policy::identity::{normalize_thumbprint, Thumbprints};
 use crate::policy::snapshot::{Caller, GrantEntry, OperationEntry, PolicySnapshot};
@@ -245,6 +247,22 @@ impl Store {
         Ok(())
     }
 
+    /// Allow or forbid signing an operation's results.
+    pub async fn set_operation_signing(&self, name: &str, sign: bool) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE operations SET sign_result = ? WHERE name = ?")
+            .bind(sign)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "operation",
+                name: name.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// Build the policy snapshot the request path consults. `fields_of` gives the field table
     /// of a routed operation (grants are parsed against it).
     pub async fn load_policy(
@@ -254,7 +272,8 @@ impl Store {
         let mut snap = PolicySnapshot::default();
         let certs = sqlx::query(
             "SELECT c.id, c.sha256, c.sha1, c.active AND s.active AND k.active,
-                    k.id, k.name, s.id, s.name, c.state = 'revoked', c.retire_at, c.environment
+                    k.id, k.name, s.id, s.name, c.state = 'revoked', c.retire_at, c.environment,
+                    k.request_signature, k.result_profile
              FROM certificates c JOIN systems s ON s.id = c.system_id JOIN consumers k ON k.id = s.consumer_id",
         )
         .fetch_all(&self.pool)
@@ -267,6 +286,10 @@ impl Store {
                 consumer_name: r.get(5),
                 system_id: r.get(6),
                 system_name: r.get(7),
+                request_signature: RequestPolicy::parse(r.get(11))
+                    .ok_or(StoreError::Corrupt("unknown request_signature"))?,
+                result_profile: Profile::parse(r.get(12))
+                    .ok_or(StoreError::Corrupt("unknown result_profile"))?,
             };
             snap.set_standing(
                 caller.certificate_id,
@@ -278,7 +301,7 @@ impl Store {
             );
             snap.add_certificate(r.get(1), r.get(2), caller);
         }
-        for r in sqlx::query("SELECT id, name, enabled FROM operations")
+        for r in sqlx::query("SELECT id, name, enabled, sign_result FROM operations")
             .fetch_all(&self.pool)
             .await?
         {
@@ -288,6 +311,7 @@ impl Store {
                 OperationEntry {
                     id: r.get(0),
                     enabled: r.get(2),
+                    sign_result: r.get(3),
                 },
             );
         }

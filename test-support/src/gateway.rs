@@ -7,7 +7,9 @@ use std::sync::Arc;
 use regway::routing::Routes;
 use regway_adapter::Adapter;
 
-use regway::config::{AdaptersConfig, AuditConfig, Config, LimitsConfig, ServerConfig};
+use regway::config::{
+    AdaptersConfig, AuditConfig, Config, LimitsConfig, ServerConfig, SignaturesConfig,
+};
 use regway::pki::Environment;
 use regway::runtime::{self, Running};
 use regway::store::{Grantee, LegalBasis, NewGrant, Store};
@@ -30,6 +32,7 @@ pub struct GatewayOptions {
     /// Fake registries routed beside the built-in adapters (granted like them).
     pub extra: Vec<Arc<dyn Adapter>>,
     pub with_crl: bool,
+    pub signatures: SignaturesConfig,
 }
 
 impl Default for GatewayOptions {
@@ -39,6 +42,7 @@ impl Default for GatewayOptions {
             adapters: AdaptersConfig::default().enabled,
             extra: Vec::new(),
             with_crl: true,
+            signatures: SignaturesConfig::default(),
         }
     }
 }
@@ -86,6 +90,7 @@ impl TestGateway {
                 enabled: options.adapters.clone(),
             },
             audit: AuditConfig::default(),
+            signatures: options.signatures.clone(),
         };
         config.validate().expect("valid test configuration");
         let mut routes = Routes::from_names(&config.adapters.enabled).expect("routes");
