@@ -10,6 +10,7 @@ mod hostile;
 mod interop;
 mod lifecycle;
 mod pki;
+mod signatures;
 mod wsdl;
 
 use regway::store::audit::AuditQuery;

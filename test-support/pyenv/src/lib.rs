@@ -1,5 +1,6 @@
-//! Test helper: an independent XML Schema validator (libxml2 through Python's lxml) and zeep
-//! (a SOAP client) in a pinned Python virtual environment.
+//! Test helper: an independent XML Schema validator (libxml2 through Python's lxml), zeep (a
+//! SOAP client), and two XML-signature implementations (signxml; python-xmlsec, which zeep's
+//! WS-Security signing uses) in a pinned Python virtual environment.
 //!
 //! Used by the adapter crates' tests and the gateway's interop tests alike.
 //!
@@ -15,7 +16,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use std::{env, fs};
 
 /// The pinned packages. Changing a pin makes the next test run rebuild the environment.
-const PACKAGES: &[(&str, &str)] = &[("lxml", "6.1.3"), ("zeep", "4.3.3")];
+const PACKAGES: &[(&str, &str)] = &[
+    ("lxml", "6.1.3"),
+    ("zeep", "4.3.3"),
+    ("signxml", "5.2.0"),
+    ("xmlsec", "1.3.17"),
+];
 
 /// Validates the documents separated by NUL bytes on stdin against the schema named by argv[1];
 /// prints one report per invalid document and nothing when all are valid.
@@ -148,7 +154,7 @@ fn is_ready(venv: &Path) -> bool {
         .map(|(n, v)| format!("assert version({n:?}) == {v:?}, {n:?}"))
         .collect();
     let script = format!(
-        "from importlib.metadata import version\n{}\nimport lxml.etree, zeep",
+        "from importlib.metadata import version\n{}\nimport lxml.etree, zeep, signxml, xmlsec",
         checks.join("\n")
     );
     Command::new(python)
