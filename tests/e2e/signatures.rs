@@ -21,7 +21,7 @@ use regway_test_support::gateway::GatewayOptions;
 use regway_test_support::{soap, Reply, TestGateway, TestPki};
 use serde_json::Value;
 
-use crate::{audited, between, fault_code, known_egn, person_data_soap11};
+use crate::{audited, fault_code, known_egn, person_data_soap11};
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/signatures.py")
