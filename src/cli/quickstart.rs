@@ -94,6 +94,8 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, serve: bool) -> anyhow::Re
          -H 'SOAPAction: \"http://egov.bg/RegiX/IRegiXEntryPointV2/Execute\"' \\\n    \
          --data-binary @{d}/samples/PersonDataSearch.xml {url}\n\n\
          The same with {d}/pki/consumer-denied.pem/.key answers \"Access denied!\".\n\
+         With @{d}/samples/PersonDataSearch-signed-result.xml the result is signed (XAdES); save the\n\
+         ServiceResultData and check it with: regway signature verify FILE --trust {d}/pki/ca.pem\n\
          The contract: curl --cacert {d}/pki/ca.pem --cert {d}/pki/consumer-granted.pem --key {d}/pki/consumer-granted.key '{url}?wsdl'\n"
     );
     if !serve {
@@ -130,6 +132,18 @@ async fn create(data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
     let denied = ca.issue_client("records.demo-agency.example", "Demo Agency", DAYS)?;
     write_pair(&pki, "consumer-denied", &denied)?;
     write(&pki.join("crl.pem"), &ca.crl(&[], DAYS)?, false)?;
+    // The gateway's seal, issued by the demo CA so that signed results verify with
+    // `regway signature verify --trust pki/ca.pem`.
+    let seal = ca.issue_seal(
+        "regway demo gateway seal (example only)",
+        "regway demo",
+        DAYS,
+        crate::pki::KeyAlgorithm::EcdsaP256,
+    )?;
+    let seal_dir = data_dir.join("seal");
+    std::fs::create_dir_all(&seal_dir)?;
+    write(&seal_dir.join("seal.pem"), &seal.cert_pem, false)?;
+    write(&seal_dir.join("seal.key"), &seal.key_pem, true)?;
 
     let config = format!(
         "# regway quick-start configuration (example PKI: never use it in production)\n\
@@ -181,9 +195,14 @@ async fn create(data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
         .into_iter()
         .next()
         .context("the demo population register is empty")?;
+    let request = person_data_request(&egn);
+    write(&samples.join("PersonDataSearch.xml"), &request, false)?;
     write(
-        &samples.join("PersonDataSearch.xml"),
-        &person_data_request(&egn),
+        &samples.join("PersonDataSearch-signed-result.xml"),
+        &request.replace(
+            "<SignResult>false</SignResult>",
+            "<SignResult>true</SignResult>",
+        ),
         false,
     )?;
     Ok(())

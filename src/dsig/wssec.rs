@@ -484,3 +484,133 @@ fn index_ids(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The structural refusals, which come before any cryptography. Signatures made by real
+    //! clients (zeep, xmlsec1) and the attacks on them are in `tests/e2e/signatures.rs`.
+    use super::*;
+    use crate::dsig::Bergshamra;
+    use crate::soap::envelope::SOAP11_NS;
+    use crate::soap::xml::{parse, Limits};
+
+    fn checker() -> RequestSignatures {
+        RequestSignatures::new(
+            Arc::new(Bergshamra),
+            RequestSettings {
+                algorithms: AlgorithmPolicy::default(),
+                max_age_s: 300,
+                clock_skew_s: 60,
+                replay_capacity: 10,
+            },
+        )
+    }
+
+    const SIGNED_INFO: &str = r##"<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/><ds:Reference URI="#b"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AA==</ds:DigestValue></ds:Reference><ds:Reference URI="#t"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AA==</ds:DigestValue></ds:Reference></ds:SignedInfo>"##;
+
+    /// An envelope with a Security header holding `security` and a Body with Id `b`.
+    fn envelope(security: &str, extra_header: &str, body_extra: &str) -> String {
+        format!(
+            r#"<s:Envelope xmlns:s="{SOAP11_NS}" xmlns:wsse="{WSSE_NS}" xmlns:wsu="{WSU_NS}" xmlns:ds="{DS_NS}"><s:Header>{extra_header}<wsse:Security s:mustUnderstand="1">{security}</wsse:Security></s:Header><s:Body wsu:Id="b"><x/></s:Body>{body_extra}</s:Envelope>"#
+        )
+    }
+
+    fn parts(signed_info: &str) -> String {
+        format!(
+            r#"<wsse:BinarySecurityToken ValueType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3">AAAA</wsse:BinarySecurityToken><wsu:Timestamp wsu:Id="t"><wsu:Created>2026-01-01T00:00:00Z</wsu:Created></wsu:Timestamp><ds:Signature>{signed_info}<ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature>"#
+        )
+    }
+
+    fn check(text: &str, policy: RequestPolicy) -> Result<Option<SignedBy>, SignatureError> {
+        let root = parse(text.as_bytes(), Limits::default()).unwrap();
+        let lookup = |_: &Thumbprints| -> Result<i64, String> { Ok(1) };
+        checker().check(
+            &root,
+            SOAP11_NS,
+            text,
+            &CallerPolicy {
+                policy,
+                consumer_id: 1,
+                signer_of: &lookup,
+                now: 1_767_225_600,
+            },
+        )
+    }
+
+    fn code(text: &str) -> &'static str {
+        check(text, RequestPolicy::Optional).unwrap_err().code()
+    }
+
+    #[test]
+    fn unsigned_requests_follow_the_policy() {
+        let plain =
+            format!(r#"<s:Envelope xmlns:s="{SOAP11_NS}"><s:Body><x/></s:Body></s:Envelope>"#);
+        assert_eq!(check(&plain, RequestPolicy::Optional), Ok(None));
+        assert_eq!(check(&plain, RequestPolicy::Off), Ok(None));
+        assert_eq!(
+            check(&plain, RequestPolicy::Required),
+            Err(SignatureError::Missing)
+        );
+        let signed = envelope(&parts(SIGNED_INFO), "", "");
+        assert_eq!(
+            check(&signed, RequestPolicy::Off),
+            Err(SignatureError::NotUnderstood)
+        );
+    }
+
+    #[test]
+    fn shapes_that_hide_what_is_signed_are_wrapping() {
+        let p = parts(SIGNED_INFO);
+        let two_headers = envelope(&p, r#"<wsse:Security/>"#, "");
+        assert_eq!(code(&two_headers), "signature.wrapping");
+        let second_body = envelope(&p, "", "<s:Body><y/></s:Body>");
+        assert_eq!(code(&second_body), "signature.wrapping");
+        let outside = envelope(&p, "<h><ds:Signature/></h>", "");
+        assert_eq!(code(&outside), "signature.wrapping");
+        let dup = envelope(&p, r#"<h wsu:Id="b"/>"#, "");
+        assert_eq!(code(&dup), "signature.wrapping");
+        let elsewhere = envelope(&parts(&SIGNED_INFO.replace("#t", "#inner")), "", "")
+            .replace("<x/>", r#"<x><y Id="inner"/></x>"#);
+        assert_eq!(code(&elsewhere), "signature.wrapping");
+        let xpointer = envelope(&parts(&SIGNED_INFO.replace("#b", "#xpointer(/)")), "", "");
+        assert_eq!(code(&xpointer), "signature.wrapping");
+        let not_body = envelope(&parts(&SIGNED_INFO.replace("#b", "#t")), "", "");
+        assert_eq!(code(&not_body), "signature.wrapping");
+    }
+
+    #[test]
+    fn algorithms_tokens_and_timestamps_are_checked_before_any_cryptography() {
+        let sha1 = parts(&SIGNED_INFO.replace(
+            "http://www.w3.org/2001/04/xmlenc#sha256",
+            "http://www.w3.org/2000/09/xmldsig#sha1",
+        ));
+        assert_eq!(code(&envelope(&sha1, "", "")), "signature.algorithm");
+        let inclusive = parts(&SIGNED_INFO.replace(
+            "http://www.w3.org/2001/10/xml-exc-c14n#",
+            "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+        ));
+        assert_eq!(code(&envelope(&inclusive, "", "")), "signature.algorithm");
+        let no_ts = parts(SIGNED_INFO).replace(
+            r#"<wsu:Timestamp wsu:Id="t"><wsu:Created>2026-01-01T00:00:00Z</wsu:Created></wsu:Timestamp>"#,
+            "",
+        );
+        assert_eq!(code(&envelope(&no_ts, "", "")), "signature.timestamp");
+        let not_x509 = parts(SIGNED_INFO).replace("#X509v3", "#PKCS7");
+        assert_eq!(code(&envelope(&not_x509, "", "")), "signature.malformed");
+        // 2026-01-01T00:00:00Z is `now` in these tests: an hour later is in the future, a day
+        // earlier is stale.
+        for created in ["2026-01-01T01:00:00Z", "2025-12-31T00:00:00Z", "yesterday"] {
+            let p = parts(SIGNED_INFO).replace("2026-01-01T00:00:00Z", created);
+            assert_eq!(
+                code(&envelope(&p, "", "")),
+                "signature.timestamp",
+                "{created}"
+            );
+        }
+        // A fresh, well-formed message goes on to the certificate, which here is not one.
+        assert_eq!(
+            code(&envelope(&parts(SIGNED_INFO), "", "")),
+            "signature.malformed"
+        );
+    }
+}

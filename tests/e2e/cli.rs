@@ -207,3 +207,101 @@ fn fields_lists_the_grantable_paths() {
     let err = failed(regway(&["fields", "No.Such.Operation"]));
     assert!(err.contains("no adapter serves"), "{err}");
 }
+
+#[test]
+fn signature_policies_are_set_from_the_command_line_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = data_dir(dir.path());
+    let c = config.as_str();
+    let consumer = "Demo Municipality";
+    ok(regway(&[
+        "consumer",
+        "signatures",
+        consumer,
+        "--requests",
+        "required",
+        "--results",
+        "regix-legacy",
+        "--reason",
+        "order 12",
+        "--config",
+        c,
+    ]));
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(regway(&["consumer", "list", "--json", "--config", c]))).unwrap();
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == consumer)
+        .unwrap();
+    assert_eq!(row["request_signature"], "required");
+    assert_eq!(row["result_profile"], "regix-legacy");
+    ok(regway(&[
+        "operation",
+        "sign-results",
+        soap::PERSON_DATA_SEARCH,
+        "off",
+        "--config",
+        c,
+    ]));
+    let changes = ok(regway(&[
+        "audit", "query", "--kind", "admin", "--json", "--config", c,
+    ]));
+    assert!(
+        changes.contains("consumer.signatures") && changes.contains("order 12"),
+        "{changes}"
+    );
+    assert!(changes.contains("operation.sign-results"), "{changes}");
+
+    // Bad input: a clear message and a non-zero exit, nothing changed.
+    let err = failed(regway(&[
+        "consumer",
+        "signatures",
+        consumer,
+        "--requests",
+        "sometimes",
+        "--config",
+        c,
+    ]));
+    assert!(
+        err.contains("--requests must be required, optional or off"),
+        "{err}"
+    );
+    let err = failed(regway(&["consumer", "signatures", consumer, "--config", c]));
+    assert!(err.contains("nothing to change"), "{err}");
+    let err = failed(regway(&[
+        "consumer",
+        "signatures",
+        "Nobody",
+        "--results",
+        "xades",
+        "--config",
+        c,
+    ]));
+    assert!(err.contains("Nobody"), "{err}");
+    let err = failed(regway(&[
+        "operation",
+        "sign-results",
+        "No.Such.Op",
+        "on",
+        "--config",
+        c,
+    ]));
+    assert!(err.contains("No.Such.Op"), "{err}");
+}
+
+#[test]
+fn signature_verify_refuses_what_does_not_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("unsigned.xml");
+    std::fs::write(&file, r#"<ServiceResultData xmlns="http://egov.bg/RegiX/SignedData"><IsReady>true</IsReady></ServiceResultData>"#).unwrap();
+    let err = failed(regway(&["signature", "verify", file.to_str().unwrap()]));
+    assert!(
+        err.contains("does not verify") && err.contains("found 0"),
+        "{err}"
+    );
+    std::fs::write(&file, "<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>").unwrap();
+    let err = failed(regway(&["signature", "verify", file.to_str().unwrap()]));
+    assert!(err.contains("DTD"), "{err}");
+}

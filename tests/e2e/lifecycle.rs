@@ -116,6 +116,31 @@ async fn binary_quickstart_serve_and_sigterm() {
         "{}",
         reply.body
     );
+    // The signed-result sample: the answer verifies against the demo CA with the CLI.
+    let signed =
+        std::fs::read_to_string(data.join("samples/PersonDataSearch-signed-result.xml")).unwrap();
+    let reply = conn
+        .post(
+            soap::V2_BASIC,
+            soap::SOAP11,
+            Some(soap::V2_EXECUTE_ACTION),
+            signed,
+        )
+        .await
+        .unwrap();
+    let saved = dir.path().join("signed-answer.xml");
+    std::fs::write(&saved, &reply.body).unwrap();
+    let verified = regway_test_support::cli::ok(regway_test_support::cli::run(
+        bin,
+        &[
+            "signature",
+            "verify",
+            &saved.display().to_string(),
+            "--trust",
+            &data.join("pki/ca.pem").display().to_string(),
+        ],
+    ));
+    assert!(verified.contains("regway demo gateway seal"), "{verified}");
 
     let pid = child.id().expect("pid") as i32;
     // SIGTERM, as a service manager sends it.

@@ -531,3 +531,54 @@ async fn optional_verifies_when_present_and_off_refuses_a_mandatory_security_hea
         reply.body
     );
 }
+
+#[tokio::test]
+async fn a_registry_with_its_own_seal_signs_its_results_and_the_gateway_seal_signs_the_rest() {
+    let registry = seal(KeyAlgorithm::EcdsaP256);
+    let gw = TestGateway::start_with(GatewayOptions {
+        signatures: SignaturesConfig {
+            seals: [("demo-population".to_string(), registry.paths.clone())].into(),
+            ..SignaturesConfig::default()
+        },
+        ..GatewayOptions::default()
+    })
+    .await;
+    let signer_of = |reply: &Reply, name: &str| {
+        let file = write(registry.dir.path(), name, &reply.body);
+        let out = cli::ok(cli::run(
+            env!("CARGO_BIN_EXE_regway"),
+            &["signature", "verify", &file, "--json"],
+        ));
+        let report: Value = serde_json::from_str(&out).unwrap();
+        report["signer_subject"].as_str().unwrap().to_string()
+    };
+    let person = post(
+        &gw,
+        &gw.pki.granted,
+        soap::V2_BASIC,
+        soap::SOAP11,
+        signed_request(false).into_bytes(),
+    )
+    .await;
+    assert!(signer_of(&person, "person.xml").contains("demo registry seal"));
+    let uic = regway_demo_company::CompanyRegister::new()
+        .sample_uics(1)
+        .into_iter()
+        .next()
+        .unwrap();
+    let company = soap::v2_soap11(&soap::v2_members(
+        soap::GET_VALID_UIC_INFO,
+        &format!(r#"<ValidUICRequest xmlns="http://egov.bg/RegiX/AV/TR/ValidUICRequest"><UIC>{uic}</UIC></ValidUICRequest>"#),
+    ))
+    .replace("<SignResult>false</SignResult>", "<SignResult>true</SignResult>");
+    let company = post(
+        &gw,
+        &gw.pki.granted,
+        soap::V2_BASIC,
+        soap::SOAP11,
+        company.into_bytes(),
+    )
+    .await;
+    // The gateway's default seal: created self-signed at first start.
+    assert!(signer_of(&company, "company.xml").contains("regway gateway seal"));
+}
