@@ -14,20 +14,6 @@ use super::{DsigError, DS_NS, XADES_NS};
 use crate::soap::envelope::{SOAP11_NS, SOAP12_NS};
 use crate::soap::xml::{self, Element, Limits};
 
-/// An instant as XML Schema `dateTime` in UTC, to the second.
-pub fn xml_datetime(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 /// Whom the signer must be.
 #[derive(Debug, Clone)]
 pub enum Trust {

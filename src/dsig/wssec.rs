@@ -160,6 +160,9 @@ enum Role {
     Elsewhere,
 }
 
+/// The most references a request's signature may have.
+const MAX_REFERENCES: usize = 16;
+
 /// The attribute local names that carry an Id: those the engine resolves references by, so
 /// both agree on what a reference points at.
 const ID_NAMES: &[&str] = &["Id", "ID", "id", "AssertionID"];
@@ -337,7 +340,18 @@ impl RequestSignatures {
                 .ok_or_else(|| {
                     wrapping(format!("reference URI '{uri}' is not a same-document #Id"))
                 })?;
+            if uris.iter().any(|u| u == id) {
+                return Err(wrapping(format!("#{id} is referenced twice")));
+            }
             uris.push(id.to_string());
+        }
+        // Each reference costs a canonicalisation and a digest of its element: bound the work
+        // a request can ask for (the Body, the Timestamp and a few headers are all it needs).
+        if uris.len() > MAX_REFERENCES {
+            return Err(malformed(format!(
+                "{} references; at most {MAX_REFERENCES} are accepted",
+                uris.len()
+            )));
         }
 
         // 3. Wrapping.
@@ -576,6 +590,30 @@ mod tests {
         assert_eq!(code(&xpointer), "signature.wrapping");
         let not_body = envelope(&parts(&SIGNED_INFO.replace("#b", "#t")), "", "");
         assert_eq!(code(&not_body), "signature.wrapping");
+        let reference = r##"<ds:Reference URI="#b"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AA==</ds:DigestValue></ds:Reference>"##;
+        let twice =
+            SIGNED_INFO.replace("</ds:SignedInfo>", &format!("{reference}</ds:SignedInfo>"));
+        assert_eq!(
+            code(&envelope(&parts(&twice), "", "")),
+            "signature.wrapping"
+        );
+        // Many references to distinct headers: bounded before any digest is computed.
+        let mut many = String::from(SIGNED_INFO);
+        let mut headers = String::new();
+        for i in 0..MAX_REFERENCES {
+            many = many.replace(
+                "</ds:SignedInfo>",
+                &format!(
+                    "{}</ds:SignedInfo>",
+                    reference.replace("#b", &format!("#h{i}"))
+                ),
+            );
+            headers.push_str(&format!(r#"<h{i} wsu:Id="h{i}"/>"#));
+        }
+        assert_eq!(
+            code(&envelope(&parts(&many), &headers, "")),
+            "signature.malformed"
+        );
     }
 
     #[test]

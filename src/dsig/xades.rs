@@ -206,7 +206,7 @@ fn reference(
 
 /// The XAdES-BES signature template: digests and value empty, for the engine to fill in.
 fn template(form: &Form, seal: &Seal, sid: &str, now: time::OffsetDateTime) -> String {
-    let signing_time = super::inspect::xml_datetime(now);
+    let signing_time = crate::audit::record::timestamp(now);
     let props = format!("{sid}-signedprops");
     let data_ref = format!("{sid}-ref-data");
     let mut t = String::with_capacity(4096);

@@ -233,27 +233,27 @@ impl Store {
 
     /// Enable or disable an operation.
     pub async fn set_operation_enabled(&self, name: &str, enabled: bool) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE operations SET enabled = ? WHERE name = ?")
-            .bind(enabled)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "operation",
-                name: name.to_string(),
-            });
-        }
-        Ok(())
+        self.set_operation_flag(name, "enabled", enabled).await
     }
 
     /// Allow or forbid signing an operation's results.
     pub async fn set_operation_signing(&self, name: &str, sign: bool) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE operations SET sign_result = ? WHERE name = ?")
-            .bind(sign)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
+        self.set_operation_flag(name, "sign_result", sign).await
+    }
+
+    async fn set_operation_flag(
+        &self,
+        name: &str,
+        column: &'static str,
+        value: bool,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(&format!(
+            "UPDATE operations SET {column} = ? WHERE name = ?"
+        ))
+        .bind(value)
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "operation",
