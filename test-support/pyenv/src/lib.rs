@@ -15,7 +15,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use std::{env, fs};
 
 /// The pinned packages. Changing a pin makes the next test run rebuild the environment.
-const PACKAGES: &[(&str, &str)] = &[("lxml", "6.1.3"), ("zeep", "4.3.3")];
+const PACKAGES: &[(&str, &str)] = &[
+    ("lxml", "6.1.3"),
+    ("zeep", "4.3.3"),
+    ("signxml", "5.2.0"),
+    ("xmlsec", "1.3.17"),
+];
 
 /// Validates the documents separated by NUL bytes on stdin against the schema named by argv[1];
 /// prints one report per invalid document and nothing when all are valid.
