@@ -42,6 +42,10 @@ pub enum Check {
     Status,
     /// HTTP 200 and a RegiX result without an error: the gateway really answered the call.
     NoRegixError,
+    /// As [`Check::NoRegixError`], and the result carries a `ds:Signature` right after `Data`
+    /// (the consumer asked with `SignResult`). A substring test only: the benchmark verifies
+    /// one signature cryptographically before it measures.
+    Signed,
 }
 
 impl Check {
@@ -50,6 +54,10 @@ impl Check {
             && match self {
                 Check::Status => true,
                 Check::NoRegixError => reply.body.contains("<HasError>false</HasError>"),
+                Check::Signed => {
+                    reply.body.contains("<HasError>false</HasError>")
+                        && reply.body.contains("</Data><ds:Signature ")
+                }
             };
         if ok {
             return Ok(());
@@ -99,6 +107,11 @@ impl Target {
     }
 
     async fn call(&self, conn: &mut Connection) -> Result<(), String> {
+        self.call_for_reply(conn).await.map(drop)
+    }
+
+    /// One request; the reply when it passes the check.
+    async fn call_for_reply(&self, conn: &mut Connection) -> Result<Reply, String> {
         let post = conn.post(
             V2_BASIC,
             SOAP11,
@@ -106,10 +119,18 @@ impl Target {
             self.request.clone(),
         );
         match timeout(REQUEST_TIMEOUT, post).await {
-            Ok(Ok(reply)) => self.check.verify(&reply),
+            Ok(Ok(reply)) => self.check.verify(&reply).map(|()| reply),
             Ok(Err(e)) => Err(format!("request: {e:#}")),
             Err(_) => Err("request: timed out".to_string()),
         }
+    }
+
+    /// One request on a new connection; the reply when it passes the check.
+    pub async fn sample(&self) -> anyhow::Result<Reply> {
+        let mut conn = self.connect().await.map_err(anyhow::Error::msg)?;
+        self.call_for_reply(&mut conn)
+            .await
+            .map_err(anyhow::Error::msg)
     }
 }
 

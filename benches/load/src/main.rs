@@ -58,6 +58,12 @@ struct BenchArgs {
     /// filtered; by default the quick start's consumer, granted `*`.
     #[arg(long = "field")]
     fields: Vec<String>,
+    /// Send `<SignResult>true</SignResult>`: the gateway signs every result (XAdES-BES, default
+    /// profile) with its seal, which the quick start creates self-signed (ECDSA P-256). Every
+    /// reply must then carry a `ds:Signature`, and one is verified against the seal before the
+    /// measurement.
+    #[arg(long)]
+    sign_result: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -150,7 +156,15 @@ async fn bench(args: BenchArgs) -> anyhow::Result<bool> {
         cert_pem: read(&pki.join(format!("{consumer}.pem")))?,
         key_pem: read(&pki.join(format!("{consumer}.key")))?,
     };
-    let request = Bytes::from(read(&data.join("samples/PersonDataSearch.xml"))?);
+    let mut request = read(&data.join("samples/PersonDataSearch.xml"))?;
+    if args.sign_result {
+        const UNSIGNED: &str = "<SignResult>false</SignResult>";
+        if !request.contains(UNSIGNED) {
+            bail!("the quick start's sample request has no {UNSIGNED} to turn on");
+        }
+        request = request.replace(UNSIGNED, "<SignResult>true</SignResult>");
+    }
+    let request = Bytes::from(request);
     // Resumption off: every new connection is a full handshake with the client certificate
     // verified, which is what the handshake mode measures (and what resumption would hide).
     let mut client = tls_config(&ca_pem, Some(&identity), HttpVersion::Http1)?
@@ -203,12 +217,20 @@ async fn bench(args: BenchArgs) -> anyhow::Result<bool> {
                 gateway_addr,
                 &client,
                 &request,
-                Check::NoRegixError,
+                if args.sign_result {
+                    Check::Signed
+                } else {
+                    Check::NoRegixError
+                },
             )),
         ),
     ];
     for (child, target) in &mut targets {
         drive::wait_ready(child, target, READY_WITHIN).await?;
+    }
+    if args.sign_result {
+        let [_, (_, gateway)] = &targets;
+        verify_signed_reply(gateway, data).await?;
     }
 
     let duration = Duration::from_secs(args.duration);
@@ -228,7 +250,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<bool> {
     }
     drop(targets);
 
-    let report = report::Report::new(args.duration, connections, results);
+    let report = report::Report::new(args.duration, connections, args.sign_result, results);
     print!("{}", report.table());
     if let Some(path) = &args.json {
         report.write_json(path)?;
@@ -239,6 +261,25 @@ async fn bench(args: BenchArgs) -> anyhow::Result<bool> {
         eprintln!("regway-load: some requests failed (see the errors column)");
     }
     Ok(!failed)
+}
+
+/// Verify the signature of one gateway reply with the gateway's seal (created by its first
+/// start in `<data>/seal/`), as a consumer would, and say who signed.
+async fn verify_signed_reply(gateway: &Target, data: &Path) -> anyhow::Result<()> {
+    use regway::dsig::inspect::{verify_result, Trust};
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let reply = gateway.sample().await.context("a signed reply")?;
+    let seal = data.join(regway::dsig::seal::DEFAULT_CERT_FILE);
+    let cert = CertificateDer::from_pem_slice(read(&seal)?.as_bytes())
+        .with_context(|| format!("the seal certificate {}", seal.display()))?;
+    let engine: Arc<dyn regway::dsig::XmlDsig> = Arc::new(regway::dsig::Bergshamra);
+    let report = verify_result(&engine, &reply.body, &Trust::Certificate(cert.to_vec()))
+        .context("the gateway's result signature does not verify")?;
+    eprintln!(
+        "signed results: a reply verifies ({} profile, {}, signed by {})",
+        report.profile, report.signature_method, report.signer_subject
+    );
+    Ok(())
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {

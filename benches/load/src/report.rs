@@ -67,6 +67,8 @@ pub struct PhaseResult {
 pub struct Report {
     pub duration_secs: u64,
     pub connections: usize,
+    /// Whether the requests asked for signed results (`--sign-result`).
+    pub sign_result: bool,
     pub results: Vec<PhaseResult>,
     /// Gateway req/s over responder req/s, per mode measured.
     pub ratios: Vec<Ratio>,
@@ -83,7 +85,12 @@ pub struct Ratio {
 }
 
 impl Report {
-    pub fn new(duration_secs: u64, connections: usize, results: Vec<PhaseResult>) -> Report {
+    pub fn new(
+        duration_secs: u64,
+        connections: usize,
+        sign_result: bool,
+        results: Vec<PhaseResult>,
+    ) -> Report {
         let find = |target: &str, mode: &str| {
             results
                 .iter()
@@ -103,6 +110,7 @@ impl Report {
         Report {
             duration_secs,
             connections,
+            sign_result,
             results,
             ratios,
         }
@@ -165,6 +173,9 @@ impl Report {
             out.push('\n');
         }
         out.push('\n');
+        if self.sign_result {
+            out.push_str("gateway results signed (SignResult=true, the gateway's seal)\n");
+        }
         for ratio in &self.ratios {
             let mode = if ratio.mode == "keepalive" {
                 "keep-alive"
