@@ -16,6 +16,27 @@ pub struct DataContainer {
     pub matrix: Option<AccessMatrix>,
 }
 
+impl DataContainer {
+    /// Write `<Data id="data">…</Data>`, with `decls` (namespace declarations) on `Data`.
+    pub fn write(&self, out: &mut String, decls: &str) {
+        out.push_str("<Data");
+        out.push_str(decls);
+        out.push_str(" id=\"data\"><Request id=\"request\">");
+        out.push_str(&self.request);
+        out.push_str("</Request>");
+        if let Some(r) = &self.response {
+            out.push_str("<Response id=\"response\">");
+            out.push_str(r);
+            out.push_str("</Response>");
+        }
+        match &self.matrix {
+            Some(m) => m.write(out),
+            None => out.push_str("<Matrix xsi:nil=\"true\"/>"),
+        }
+        out.push_str("</Data>");
+    }
+}
+
 /// A `ServiceResultData`.
 #[derive(Debug, Clone)]
 pub struct ServiceResult {
@@ -31,7 +52,7 @@ pub struct ServiceResult {
 }
 
 /// `xsi` and `xsd`, declared on a standalone result as .NET's `XmlSerializer` declares them.
-const XSI_XSD: &str = r#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema""#;
+pub const XSI_XSD: &str = r#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema""#;
 
 impl ServiceResult {
     /// A successful synchronous answer.
@@ -153,21 +174,7 @@ impl ServiceResult {
         out.push_str("</IsReady>");
         match &self.data {
             None => out.push_str("<Data xsi:nil=\"true\"/>"),
-            Some(d) => {
-                out.push_str("<Data id=\"data\"><Request id=\"request\">");
-                out.push_str(&d.request);
-                out.push_str("</Request>");
-                if let Some(r) = &d.response {
-                    out.push_str("<Response id=\"response\">");
-                    out.push_str(r);
-                    out.push_str("</Response>");
-                }
-                match &d.matrix {
-                    Some(m) => m.write(out),
-                    None => out.push_str("<Matrix xsi:nil=\"true\"/>"),
-                }
-                out.push_str("</Data>");
-            }
+            Some(d) => d.write(out, ""),
         }
         if let Some(signature) = &self.signature {
             out.push_str(signature);

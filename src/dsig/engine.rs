@@ -1,23 +1,26 @@
-//! The XML-DSig engine: canonicalisation, digests and signature values. Policy (what must be
-//! signed, by whom, with what) is decided by the callers, not here.
+//! The XML-DSig engine: canonicalisation and verification. Policy (what must be signed, by
+//! whom, with what) is decided by the callers, not here; so is the writing of regway's own
+//! signatures (`xades`), which only needs canonical forms and a seal.
 
-use std::sync::Arc;
-
+use bergshamra::c14n::C14nMode;
 use bergshamra::{DsigContext, KeysManager, VerifyResult};
 
-use super::seal::{Seal, SealSigner, SignatureAlgorithm};
 use super::DsigError;
+
+/// A canonicalisation algorithm regway signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum C14n {
+    /// Exclusive XML Canonicalization 1.0, without comments.
+    Exclusive,
+    /// Canonical XML 1.0, without comments.
+    Inclusive,
+}
 
 /// An XML-DSig implementation.
 pub trait XmlDsig: Send + Sync {
-    /// Fill in the digests and the signature value of the one `ds:Signature` template in
-    /// `template` (its `SignatureMethod` must be `alg`) with `seal`; return the signed document.
-    fn sign(
-        &self,
-        template: String,
-        seal: &Arc<Seal>,
-        alg: SignatureAlgorithm,
-    ) -> Result<String, DsigError>;
+    /// The canonical form of `document`, a document whose only content is the element to
+    /// canonicalise, declaring the namespaces in scope for that element where it stands.
+    fn canonicalize(&self, document: &str, c14n: C14n) -> Result<Vec<u8>, DsigError>;
 
     /// Verify the first `ds:Signature` of `xml` with the public key of the certificate
     /// `cert_der` only (keys inside the document are ignored). Returns the `URI` of every
@@ -32,17 +35,12 @@ pub trait XmlDsig: Send + Sync {
 pub struct Bergshamra;
 
 impl XmlDsig for Bergshamra {
-    fn sign(
-        &self,
-        template: String,
-        seal: &Arc<Seal>,
-        alg: SignatureAlgorithm,
-    ) -> Result<String, DsigError> {
-        let ctx = DsigContext::new(KeysManager::new()).with_hsm_signer(Box::new(SealSigner {
-            seal: Arc::clone(seal),
-            alg,
-        }));
-        bergshamra::dsig::sign::sign_owned(&ctx, template)
+    fn canonicalize(&self, document: &str, c14n: C14n) -> Result<Vec<u8>, DsigError> {
+        let mode = match c14n {
+            C14n::Exclusive => C14nMode::Exclusive,
+            C14n::Inclusive => C14nMode::Inclusive,
+        };
+        bergshamra::c14n::canonicalize::<&str>(document, mode, None, &[])
             .map_err(|e| DsigError::Malformed(e.to_string()))
     }
 

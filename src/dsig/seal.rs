@@ -7,7 +7,6 @@
 //! offers no SHA-1 signing.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeyPair as RsaKeyPair;
@@ -20,7 +19,7 @@ use sha2::Digest as _;
 use super::algorithms;
 
 /// Why a seal cannot be loaded or used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SealError {
     #[error("cannot read {path}: {reason}")]
     Read { path: String, reason: String },
@@ -47,15 +46,6 @@ impl SignatureAlgorithm {
             SignatureAlgorithm::EcdsaP256Sha256 => algorithms::ECDSA_SHA256,
             SignatureAlgorithm::RsaSha256 => algorithms::RSA_SHA256,
             SignatureAlgorithm::RsaSha1 => algorithms::RSA_SHA1,
-        }
-    }
-
-    fn kryptering(self) -> kryptering::SignatureAlgorithm {
-        use kryptering::{EcCurve, HashAlgorithm, SignatureAlgorithm as K};
-        match self {
-            SignatureAlgorithm::EcdsaP256Sha256 => K::Ecdsa(EcCurve::P256, HashAlgorithm::Sha256),
-            SignatureAlgorithm::RsaSha256 => K::RsaPkcs1v15(HashAlgorithm::Sha256),
-            SignatureAlgorithm::RsaSha1 => K::RsaPkcs1v15(HashAlgorithm::Sha1),
         }
     }
 }
@@ -213,24 +203,6 @@ impl Seal {
             }
             (_, alg) => Err(SealError::Unsupported(alg.uri())),
         }
-    }
-}
-
-/// A seal as the engine's signer, for one algorithm.
-pub(crate) struct SealSigner {
-    pub seal: Arc<Seal>,
-    pub alg: SignatureAlgorithm,
-}
-
-impl kryptering::Signer for SealSigner {
-    fn algorithm(&self) -> kryptering::SignatureAlgorithm {
-        self.alg.kryptering()
-    }
-
-    fn sign(&self, data: &[u8]) -> Result<Vec<u8>, kryptering::Error> {
-        self.seal
-            .sign(self.alg, data)
-            .map_err(|e| kryptering::Error::Crypto(e.to_string()))
     }
 }
 

@@ -15,10 +15,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use base64::Engine as _;
+
 use super::algorithms::{C14N, ENVELOPED, EXC_C14N, SHA1, SHA256};
-use super::engine::XmlDsig;
-use super::seal::{Seal, SignatureAlgorithm};
+use super::engine::{C14n, XmlDsig};
+use super::seal::{Seal, SealError, SignatureAlgorithm};
 use super::{DsigError, DS_NS, XADES_NS};
+use crate::contract::response::XSI_XSD;
 use crate::contract::{Contract, ServiceResult};
 
 /// A consumer's choice of result signature form.
@@ -59,14 +62,14 @@ pub enum SignError {
     NoData,
     #[error(transparent)]
     Engine(#[from] DsigError),
+    #[error(transparent)]
+    Seal(SealError),
 }
 
 /// What a result is, and how to sign it.
 #[derive(Debug, Clone, Copy)]
 pub struct SignRequest<'a> {
     pub contract: Contract,
-    /// The contract operation answered (`Execute`, `ExecuteSynchronous`).
-    pub operation: &'a str,
     /// The adapter that answered: its seal signs, if it has one.
     pub adapter: &'a str,
     pub profile: Profile,
@@ -110,70 +113,129 @@ impl ResultSigner {
     }
 
     /// The `ds:Signature` over `result`'s `Data`, to be set as its signature.
+    ///
+    /// regway writes every byte of the signature, so it digests the three signed elements
+    /// itself: each is canonicalised as a small document declaring the namespaces in scope
+    /// where it will stand (the result element's, `xsi`, `xsd`, and `ds`/`xades` inside the
+    /// signature). Canonical forms depend on nothing else, so they equal what a verifier
+    /// computes in place (default profile) or in the extracted result (both profiles).
     pub fn sign(&self, result: &ServiceResult, how: &SignRequest<'_>) -> Result<String, SignError> {
         let SignRequest {
             contract,
-            operation,
             adapter,
             profile,
             id,
             now,
         } = *how;
-        if result.data.is_none() {
-            return Err(SignError::NoData);
-        }
+        let data = result.data.as_ref().ok_or(SignError::NoData)?;
         let seal = self.seal_for(adapter);
         let form = match profile {
             Profile::Xades => Form::modern(seal),
             Profile::RegixLegacy if seal.is_rsa() => Form::LEGACY,
             Profile::RegixLegacy => return Err(SignError::LegacyNeedsRsa(adapter.to_string())),
         };
-        let template = template(&form, seal, &format!("regway-sig-{id}"), now);
-        let mut with_template = result.clone();
-        with_template.signature = Some(template.clone());
-        let document = with_template.standalone(contract, operation);
-        let start = document
-            .find(&template)
-            .ok_or_else(|| DsigError::Malformed("the template is not in the document".into()))?;
-        let signed = self.engine.sign(document, seal, form.signature)?;
-        let end = signed
-            .get(start..)
-            .and_then(|rest| rest.find("</ds:Signature>"))
-            .map(|i| start + i + "</ds:Signature>".len())
-            .ok_or_else(|| DsigError::Malformed("the signed document lost its signature".into()))?;
-        Ok(signed[start..end].to_string())
+        let scope = format!(" xmlns=\"{}\"{XSI_XSD}", contract.payload_ns());
+        let digest = |element: &str, tag: &str, decls: &str| -> Result<String, SignError> {
+            let document = with_decls(element, tag, decls);
+            let canonical = self.engine.canonicalize(&document, form.c14n)?;
+            Ok(form.digest(&canonical))
+        };
+        let mut data_xml = String::with_capacity(4096);
+        data.write(&mut data_xml, "");
+        let sid = format!("regway-sig-{id}");
+        let props = signed_properties(&form, seal, &sid, now);
+        let signed_info = signed_info(
+            &form,
+            &sid,
+            &digest(&data_xml, "Data", &scope)?,
+            &digest(
+                &props,
+                "xades:SignedProperties",
+                &format!("{scope} xmlns:ds=\"{DS_NS}\" xmlns:xades=\"{XADES_NS}\""),
+            )?,
+        );
+        let canonical = self.engine.canonicalize(
+            &with_decls(
+                &signed_info,
+                "ds:SignedInfo",
+                &format!("{scope} xmlns:ds=\"{DS_NS}\""),
+            ),
+            form.c14n,
+        )?;
+        let value = seal
+            .sign(form.signature, &canonical)
+            .map_err(SignError::Seal)?;
+        Ok(format!(
+            "<ds:Signature xmlns:ds=\"{DS_NS}\" Id=\"{sid}\">{signed_info}<ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo><ds:Object><xades:QualifyingProperties xmlns:xades=\"{XADES_NS}\" Target=\"#{sid}\">{props}</xades:QualifyingProperties></ds:Object></ds:Signature>",
+            base64::engine::general_purpose::STANDARD.encode(value),
+            seal.cert_base64(),
+        ))
     }
 }
 
 /// The algorithms of a profile.
 struct Form {
-    c14n: &'static str,
+    c14n: C14n,
     /// The transforms of the `#data` reference.
     data_transforms: &'static [&'static str],
     /// The transforms of the SignedProperties reference.
     props_transforms: &'static [&'static str],
-    digest: &'static str,
+    sha1: bool,
     signature: SignatureAlgorithm,
 }
 
 impl Form {
     fn modern(seal: &Seal) -> Form {
         Form {
-            c14n: EXC_C14N,
+            c14n: C14n::Exclusive,
             data_transforms: &[EXC_C14N],
             props_transforms: &[EXC_C14N],
-            digest: SHA256,
+            sha1: false,
             signature: seal.modern_algorithm(),
         }
     }
 
     const LEGACY: Form = Form {
-        c14n: C14N,
+        c14n: C14n::Inclusive,
+        // An enveloped-signature transform, as RegiX writes it; the signature is not inside
+        // Data, so it changes nothing, and the default (inclusive) C14N follows.
         data_transforms: &[ENVELOPED],
         props_transforms: &[],
-        digest: SHA1,
+        sha1: true,
         signature: SignatureAlgorithm::RsaSha1,
     };
+
+    fn c14n_uri(&self) -> &'static str {
+        match self.c14n {
+            C14n::Exclusive => EXC_C14N,
+            C14n::Inclusive => C14N,
+        }
+    }
+
+    fn digest_uri(&self) -> &'static str {
+        if self.sha1 {
+            SHA1
+        } else {
+            SHA256
+        }
+    }
+
+    /// The base64 digest of `bytes`.
+    fn digest(&self, bytes: &[u8]) -> String {
+        use sha2::Digest as _;
+        let d = if self.sha1 {
+            sha1::Sha1::digest(bytes).to_vec()
+        } else {
+            sha2::Sha256::digest(bytes).to_vec()
+        };
+        base64::engine::general_purpose::STANDARD.encode(d)
+    }
+}
+
+/// `element` (which starts with `<tag`) with `decls` added to its start tag.
+fn with_decls(element: &str, tag: &str, decls: &str) -> String {
+    let rest = element.get(1 + tag.len()..).unwrap_or_default();
+    format!("<{tag}{decls}{rest}")
 }
 
 fn reference(
@@ -183,6 +245,7 @@ fn reference(
     uri: &str,
     transforms: &[&str],
     digest: &str,
+    value: &str,
 ) {
     out.push_str("<ds:Reference");
     if let Some(id) = id {
@@ -195,52 +258,54 @@ fn reference(
     if !transforms.is_empty() {
         out.push_str("<ds:Transforms>");
         for t in transforms {
-            out.push_str(&format!("<ds:Transform Algorithm=\"{t}\"/>"));
+            out.push_str(&format!("<ds:Transform Algorithm=\"{t}\"></ds:Transform>"));
         }
         out.push_str("</ds:Transforms>");
     }
     out.push_str(&format!(
-        "<ds:DigestMethod Algorithm=\"{digest}\"/><ds:DigestValue></ds:DigestValue></ds:Reference>"
+        "<ds:DigestMethod Algorithm=\"{digest}\"></ds:DigestMethod><ds:DigestValue>{value}</ds:DigestValue></ds:Reference>"
     ));
 }
 
-/// The XAdES-BES signature template: digests and value empty, for the engine to fill in.
-fn template(form: &Form, seal: &Seal, sid: &str, now: time::OffsetDateTime) -> String {
-    let signing_time = crate::audit::record::timestamp(now);
-    let props = format!("{sid}-signedprops");
-    let data_ref = format!("{sid}-ref-data");
-    let mut t = String::with_capacity(4096);
+/// `SignedInfo` over `#data` and the signed properties, with their digests.
+fn signed_info(form: &Form, sid: &str, data_digest: &str, props_digest: &str) -> String {
+    let mut t = String::with_capacity(1024);
     t.push_str(&format!(
-        "<ds:Signature xmlns:ds=\"{DS_NS}\" Id=\"{sid}\"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{}\"/><ds:SignatureMethod Algorithm=\"{}\"/>",
-        form.c14n,
+        "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{}\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"{}\"></ds:SignatureMethod>",
+        form.c14n_uri(),
         form.signature.uri()
     ));
     reference(
         &mut t,
-        Some(&data_ref),
+        Some(&format!("{sid}-ref-data")),
         None,
         "#data",
         form.data_transforms,
-        form.digest,
+        form.digest_uri(),
+        data_digest,
     );
     reference(
         &mut t,
         None,
         Some("http://uri.etsi.org/01903#SignedProperties"),
-        &format!("#{props}"),
+        &format!("#{sid}-signedprops"),
         form.props_transforms,
-        form.digest,
+        form.digest_uri(),
+        props_digest,
     );
-    t.push_str(&format!(
-        "</ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>",
-        seal.cert_base64()
-    ));
-    t.push_str(&format!(
-        "<ds:Object><xades:QualifyingProperties xmlns:xades=\"{XADES_NS}\" Target=\"#{sid}\"><xades:SignedProperties Id=\"{props}\"><xades:SignedSignatureProperties><xades:SigningTime>{signing_time}</xades:SigningTime><xades:SigningCertificateV2><xades:Cert><xades:CertDigest><ds:DigestMethod Algorithm=\"{}\"/><ds:DigestValue>{}</ds:DigestValue></xades:CertDigest></xades:Cert></xades:SigningCertificateV2></xades:SignedSignatureProperties><xades:SignedDataObjectProperties><xades:DataObjectFormat ObjectReference=\"#{data_ref}\"><xades:MimeType>text/xml</xades:MimeType></xades:DataObjectFormat></xades:SignedDataObjectProperties></xades:SignedProperties></xades:QualifyingProperties></ds:Object></ds:Signature>",
-        form.digest,
-        seal.cert_digest_base64(form.digest == SHA1)
-    ));
+    t.push_str("</ds:SignedInfo>");
     t
+}
+
+/// The XAdES-BES signed properties: signing time, the seal's certificate digest, and what
+/// the `#data` reference covers.
+fn signed_properties(form: &Form, seal: &Seal, sid: &str, now: time::OffsetDateTime) -> String {
+    format!(
+        "<xades:SignedProperties Id=\"{sid}-signedprops\"><xades:SignedSignatureProperties><xades:SigningTime>{}</xades:SigningTime><xades:SigningCertificateV2><xades:Cert><xades:CertDigest><ds:DigestMethod Algorithm=\"{}\"></ds:DigestMethod><ds:DigestValue>{}</ds:DigestValue></xades:CertDigest></xades:Cert></xades:SigningCertificateV2></xades:SignedSignatureProperties><xades:SignedDataObjectProperties><xades:DataObjectFormat ObjectReference=\"#{sid}-ref-data\"><xades:MimeType>text/xml</xades:MimeType></xades:DataObjectFormat></xades:SignedDataObjectProperties></xades:SignedProperties>",
+        crate::audit::record::timestamp(now),
+        form.digest_uri(),
+        seal.cert_digest_base64(form.sha1)
+    )
 }
 
 #[cfg(test)]
@@ -279,7 +344,6 @@ mod tests {
         let mut r = result();
         let how = SignRequest {
             contract,
-            operation: contract.execute_operation(),
             adapter: "demo",
             profile,
             id: 42,
@@ -334,7 +398,6 @@ mod tests {
         let signer = ResultSigner::new(engine, seal, HashMap::new());
         let how = SignRequest {
             contract: Contract::V2,
-            operation: "Execute",
             adapter: "demo",
             profile: Profile::RegixLegacy,
             id: 1,

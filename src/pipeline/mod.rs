@@ -273,7 +273,6 @@ impl Gateway {
         }
 
         // 4. Authorize, 5. check the argument, 6. call the adapter, 7. filter and sign.
-        let operation = req.contract.execute_operation();
         let (result, outcome) = match policy.authorize(req.peer, route.spec.name, law_reason, now) {
             Err(denial) => (ServiceResult::refused(&denial.to_string()), denial.code()),
             Ok(granted) => {
@@ -293,7 +292,6 @@ impl Gateway {
                                 &result,
                                 &SignRequest {
                                     contract: req.contract,
-                                    operation,
                                     adapter: route.adapter.name(),
                                     profile,
                                     id: ids.call_id,
@@ -310,6 +308,7 @@ impl Gateway {
         };
 
         // 8. Write.
+        let operation = req.contract.execute_operation();
         let body = result.write(req.contract, operation);
         Ok(Response {
             status: 200,
