@@ -404,3 +404,110 @@ impl Store {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::record::admin_entry;
+
+    fn entry(n: u64) -> Entry {
+        admin_entry(
+            "test",
+            "append",
+            &format!("target-{n}"),
+            None,
+            &serde_json::json!({ "n": n }),
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .expect("entry")
+    }
+
+    #[tokio::test]
+    async fn appends_from_two_connections_extend_one_chain_and_the_frontier_catches_up() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).await.expect("store");
+        let writer = open_writer(&store.database_path()).expect("writer");
+        let other = open_writer(&store.database_path()).expect("other");
+        let mut f = frontier(&writer).expect("frontier");
+
+        let (a, b, c) = (entry(1), entry(2), entry(3));
+        assert_eq!(
+            append(&writer, &[&a, &b], Some(&mut f)).expect("a"),
+            vec![1, 2]
+        );
+        // Another process (the CLI) appends in between; the writer's frontier has not seen it.
+        assert_eq!(append(&other, &[&c], None).expect("b"), vec![3]);
+        let (d, e) = (entry(4), entry(5));
+        assert_eq!(
+            append(&writer, &[&d, &e], Some(&mut f)).expect("c"),
+            vec![4, 5]
+        );
+
+        let stored = store.audit_records(1, u64::MAX).await.expect("records");
+        assert_eq!(
+            stored.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
+        let mut prev = GENESIS;
+        let mut leaves = Vec::new();
+        for r in &stored {
+            assert_eq!(
+                r.prev_hash,
+                chain::to_hex(&prev),
+                "record {} links to {}",
+                r.seq,
+                r.seq - 1
+            );
+            let h = chain::chain_hash(r.seq, &prev, r.record.as_bytes());
+            assert_eq!(r.hash, chain::to_hex(&h));
+            leaves.push(chain::leaf_hash(&h));
+            prev = h;
+        }
+        assert_eq!(f.size(), 5);
+        assert_eq!(
+            f.root(),
+            chain::root(&leaves),
+            "the frontier includes the other's record"
+        );
+        assert_eq!(
+            frontier(&other).expect("again").root(),
+            chain::root(&leaves)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_commits_nothing_and_leaves_the_frontier_alone() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).await.expect("store");
+        let writer = open_writer(&store.database_path()).expect("writer");
+        let mut f = frontier(&writer).expect("frontier");
+        let a = entry(1);
+        append(&writer, &[&a], Some(&mut f)).expect("first");
+        let before = f.root();
+        // A second record fails (a trigger installed after the statements were cached).
+        let other = open_writer(&store.database_path()).expect("other");
+        other
+            .execute_batch(
+                "CREATE TRIGGER fail_second BEFORE INSERT ON audit_records WHEN NEW.seq = 3
+                 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+            )
+            .expect("trigger");
+        let (b, c) = (entry(2), entry(3));
+        let err = append(&writer, &[&b, &c], Some(&mut f)).expect_err("must fail");
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert_eq!((f.size(), f.root()), (1, before));
+        assert_eq!(
+            store.audit_size().await.expect("size"),
+            1,
+            "record 2 was rolled back"
+        );
+        other
+            .execute_batch("DROP TRIGGER fail_second")
+            .expect("drop");
+        assert_eq!(
+            append(&writer, &[&b, &c], Some(&mut f)).expect("again"),
+            vec![2, 3]
+        );
+        assert_eq!(f.size(), 3);
+    }
+}
