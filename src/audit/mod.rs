@@ -71,7 +71,7 @@ impl Auditor {
         sealing: Sealing,
     ) -> Result<(Arc<Auditor>, tokio::task::JoinHandle<()>), AuditError> {
         let (keys, key) = paths.ensure()?;
-        let (writer, task) = Writer::start(store.audit_connection().await?, key, sealing).await?;
+        let (writer, task) = Writer::start(store.database_path(), key, sealing).await?;
         let writer = if cfg!(feature = "bench-no-audit") {
             tracing::error!(
                 "built with `bench-no-audit`: calls are NOT audited; for benchmarks only"

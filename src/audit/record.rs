@@ -167,20 +167,33 @@ impl CallFacts {
         at: time::OffsetDateTime,
     ) -> Result<Entry, AuditError> {
         let mut subjects: Vec<String> = Vec::new();
-        let subject = |id: &str, subjects: &mut Vec<String>| {
+        // The same identifier often comes twice (`CitizenEGN` and the argument's `EGN`): one
+        // HMAC each. The identifiers stay in memory only, as they already are in `self`.
+        let mut made: Vec<(String, String)> = Vec::new();
+        let mut pseudonym = |id: &str| -> String {
+            let id = id.trim();
+            if let Some((_, p)) = made.iter().find(|(clear, _)| *clear == id) {
+                return p.clone();
+            }
             let p = keys.pseudonym(id);
+            made.push((id.to_string(), p.clone()));
+            p
+        };
+        fn given(s: &Option<String>) -> Option<&str> {
+            s.as_deref().filter(|s| !s.trim().is_empty())
+        }
+        let mut subject = |p: String| {
             if !subjects.contains(&p) {
                 subjects.push(p.clone());
             }
             p
         };
-        let given = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
-        let citizen = given(&self.citizen_egn).map(|s| subject(&s, &mut subjects));
+        let citizen = given(&self.citizen_egn).map(|s| subject(pseudonym(s)));
         for s in &self.argument_subjects {
-            subject(s, &mut subjects);
+            subject(pseudonym(s));
         }
         // The employee is not the subject of the call: pseudonymised, not indexed.
-        let employee = given(&self.employee_egn).map(|s| keys.pseudonym(&s));
+        let employee = given(&self.employee_egn).map(&mut pseudonym);
         let mut free = |t: &Option<String>| t.as_deref().map(|t| redact(t, keys, &mut subjects));
         let context = self.context.as_ref().map(|c| ContextRecord {
             service_uri: free(&c.service_uri),

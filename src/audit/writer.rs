@@ -1,14 +1,19 @@
-//! Group commit: request tasks hand their records to one writer task, which appends whatever
+//! Group commit: request tasks hand their records to one writer thread, which appends whatever
 //! has queued up in one transaction and answers each request only after the commit. One fsync
 //! serves many calls, and a response never leaves before its record is durable.
+//!
+//! The writer is a plain OS thread with its own SQLite connection and cached statements: a
+//! commit is a handful of synchronous library calls, with no hand-off per statement. The
+//! queue is unbounded, but every sender waits for its answer, so it never holds more records
+//! than there are calls in flight.
 //!
 //! The writer also seals checkpoints: every `every` records, every `interval` while records
 //! arrive, and when it stops.
 
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use sqlx::SqliteConnection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::keys::CheckpointKey;
 use super::record::{timestamp, Entry};
@@ -38,17 +43,44 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Start the writer task on its own connection. The chain is read once to rebuild the
-    /// Merkle frontier, and anything not yet sealed (e.g. after a crash) is sealed now.
+    /// Start the writer thread on its own connection to the database at `path`. The chain is
+    /// read once to rebuild the Merkle frontier, and anything not yet sealed (e.g. after a
+    /// crash) is sealed now. The task returned ends when the thread has stopped (after the
+    /// last [`Writer`] is dropped and a last checkpoint is sealed).
     pub async fn start(
-        mut conn: SqliteConnection,
+        path: std::path::PathBuf,
         key: CheckpointKey,
         sealing: Sealing,
     ) -> Result<(Writer, tokio::task::JoinHandle<()>), AuditError> {
-        let mut frontier = table::frontier(&mut conn).await?;
-        seal(&mut conn, &mut frontier, &key).await?;
-        let (tx, rx) = mpsc::channel::<Pending>(MAX_BATCH * 8);
-        let task = tokio::spawn(run(conn, key, sealing, frontier, rx));
+        let (tx, rx) = mpsc::channel::<Pending>();
+        let (ready_tx, ready) = oneshot::channel::<Result<(), AuditError>>();
+        let (stopped_tx, stopped) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("regway-audit".into())
+            .spawn(move || {
+                let opened = table::open_writer(&path)
+                    .map_err(AuditError::from)
+                    .and_then(|conn| {
+                        let mut frontier = table::frontier(&conn)?;
+                        seal(&conn, &mut frontier, &key)?;
+                        Ok((conn, frontier))
+                    });
+                match opened {
+                    Ok((conn, frontier)) => {
+                        let _ = ready_tx.send(Ok(()));
+                        run(&conn, &key, sealing, frontier, &rx);
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+                let _ = stopped_tx.send(());
+            })
+            .map_err(|e| AuditError::Unavailable(format!("cannot start the writer thread: {e}")))?;
+        ready.await.map_err(|_| AuditError::Stopped)??;
+        let task = tokio::spawn(async move {
+            let _ = stopped.await;
+        });
         Ok((Writer { tx }, task))
     }
 
@@ -57,7 +89,6 @@ impl Writer {
         let (done, wait) = oneshot::channel();
         self.tx
             .send(Pending { entry, done })
-            .await
             .map_err(|_| AuditError::Stopped)?;
         wait.await.map_err(|_| AuditError::Stopped)?
     }
@@ -65,36 +96,34 @@ impl Writer {
 
 /// Seal everything appended so far with a checkpoint signed now, unless one already covers it
 /// (the writer, and `regway audit checkpoint`).
-pub async fn seal(
-    conn: &mut SqliteConnection,
+pub fn seal(
+    conn: &rusqlite::Connection,
     frontier: &mut Frontier,
     key: &CheckpointKey,
 ) -> Result<Option<Checkpoint>, AuditError> {
     let at = timestamp(time::OffsetDateTime::now_utc());
-    let sealed = table::checkpoint(conn, frontier, &at, key.id(), |m| key.sign(m)).await?;
+    let sealed = table::checkpoint(conn, frontier, &at, key.id(), |m| key.sign(m))?;
     if let Some(c) = &sealed {
         tracing::debug!(tree_size = c.tree_size, root = %c.root, "audit checkpoint");
     }
     Ok(sealed)
 }
 
-async fn run(
-    mut conn: SqliteConnection,
-    key: CheckpointKey,
+fn run(
+    conn: &rusqlite::Connection,
+    key: &CheckpointKey,
     sealing: Sealing,
     mut frontier: Frontier,
-    mut rx: mpsc::Receiver<Pending>,
+    rx: &mpsc::Receiver<Pending>,
 ) {
     let mut sealed_at = (frontier.size(), Instant::now());
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     loop {
         let wait = sealing.interval.saturating_sub(sealed_at.1.elapsed());
-        let first = tokio::select! {
-            p = rx.recv() => match p {
-                Some(p) => Some(p),
-                None => break,
-            },
-            _ = tokio::time::sleep(wait) => None,
+        let first = match rx.recv_timeout(wait) {
+            Ok(p) => Some(p),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
         if let Some(first) = first {
             batch.push(first);
@@ -105,7 +134,7 @@ async fn run(
                 }
             }
             let entries: Vec<&Entry> = batch.iter().map(|p| &p.entry).collect();
-            let result = table::append(&mut conn, &entries, Some(&mut frontier)).await;
+            let result = table::append(conn, &entries, Some(&mut frontier));
             match result {
                 Ok(seqs) => {
                     for (p, seq) in batch.drain(..).zip(seqs) {
@@ -124,7 +153,7 @@ async fn run(
         let due = frontier.size() >= sealed_at.0 + sealing.every
             || (frontier.size() > sealed_at.0 && sealed_at.1.elapsed() >= sealing.interval);
         if due {
-            if let Err(e) = seal(&mut conn, &mut frontier, &key).await {
+            if let Err(e) = seal(conn, &mut frontier, key) {
                 tracing::error!(error = %e, "audit checkpoint failed; will retry");
             }
             sealed_at = (frontier.size(), Instant::now());
@@ -133,7 +162,7 @@ async fn run(
             sealed_at.1 = Instant::now();
         }
     }
-    if let Err(e) = seal(&mut conn, &mut frontier, &key).await {
+    if let Err(e) = seal(conn, &mut frontier, key) {
         tracing::error!(error = %e, "audit checkpoint at shutdown failed");
     }
 }

@@ -222,9 +222,14 @@ async fn online(config_path: &Path, command: AuditCommand) -> anyhow::Result<()>
         }
         AuditCommand::Checkpoint => {
             let key = CheckpointKey::load_or_create(&paths.checkpoint_key)?;
-            let mut conn = store.audit_connection().await?;
-            let mut frontier = table::frontier(&mut conn).await?;
-            match audit::seal(&mut conn, &mut frontier, &key).await? {
+            let path = store.database_path();
+            let sealed = tokio::task::spawn_blocking(move || {
+                let conn = table::open_writer(&path)?;
+                let mut frontier = table::frontier(&conn)?;
+                audit::seal(&conn, &mut frontier, &key)
+            })
+            .await??;
+            match sealed {
                 Some(c) => println!("sealed records 1..{} (root {})", c.tree_size, c.root),
                 None => println!("nothing new to seal"),
             }

@@ -3,7 +3,7 @@
 //! the gateway and a CLI process appending at the same time each extend the chain from its
 //! true tip.
 
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::{Row, SqliteConnection};
 
 use super::{Store, StoreError};
 use crate::audit::chain::{self, Frontier, Hash, GENESIS};
@@ -59,9 +59,6 @@ pub struct AuditQuery {
     pub limit: Option<u64>,
 }
 
-/// Rows per INSERT statement (11 parameters each; SQLite allows 32,766).
-const ROWS_PER_STATEMENT: usize = 256;
-
 const RECORD_COLUMNS: &str = "seq, kind, at, record, prev_hash, hash, consumer, operation, legal_basis, outcome, correlation_id";
 
 fn stored(r: &sqlx::sqlite::SqliteRow) -> StoredRecord {
@@ -82,163 +79,179 @@ fn stored(r: &sqlx::sqlite::SqliteRow) -> StoredRecord {
 
 /// The last record's sequence number and chain hash (0 and [`GENESIS`] when empty).
 async fn tip(conn: &mut SqliteConnection) -> Result<(u64, Hash), StoreError> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(match row {
-        None => (0, GENESIS),
-        Some(r) => {
-            let hash: String = r.get(1);
-            (
-                r.get::<i64, _>(0) as u64,
-                chain::from_hex(&hash).ok_or(StoreError::Corrupt("audit tip hash is not hex"))?,
-            )
-        }
-    })
+    let row = sqlx::query(TIP).fetch_optional(&mut *conn).await?;
+    match row {
+        None => Ok((0, GENESIS)),
+        Some(r) => tip_of(r.get(0), &r.get::<String, _>(1)),
+    }
+}
+
+const TIP: &str = "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1";
+
+fn tip_of(seq: i64, hash: &str) -> Result<(u64, Hash), StoreError> {
+    Ok((
+        seq as u64,
+        chain::from_hex(hash).ok_or(StoreError::Corrupt("audit tip hash is not hex"))?,
+    ))
+}
+
+// The write side: appends and checkpoints run on a plain SQLite connection (rusqlite) with
+// cached statements, synchronously, on the audit writer's own thread (or a blocking task for
+// the CLI). Through sqlx every statement was a hand-off to its worker thread and back.
+
+/// The last record's sequence number and chain hash (0 and [`GENESIS`] when empty).
+fn tip_sync(conn: &rusqlite::Connection) -> Result<(u64, Hash), StoreError> {
+    let mut q = conn.prepare_cached(TIP)?;
+    let mut rows = q.query([])?;
+    match rows.next()? {
+        None => Ok((0, GENESIS)),
+        Some(r) => tip_of(r.get(0)?, &r.get::<_, String>(1)?),
+    }
 }
 
 /// Bring `frontier` up to `size` records by reading the chain hashes it has not seen (records
 /// appended by another process).
-async fn catch_up(
-    conn: &mut SqliteConnection,
+fn catch_up(
+    conn: &rusqlite::Connection,
     frontier: &mut Frontier,
     size: u64,
 ) -> Result<(), StoreError> {
     if frontier.size() >= size {
         return Ok(());
     }
-    let rows =
-        sqlx::query("SELECT hash FROM audit_records WHERE seq > ? AND seq <= ? ORDER BY seq")
-            .bind(frontier.size() as i64)
-            .bind(size as i64)
-            .fetch_all(&mut *conn)
-            .await?;
-    for r in rows {
-        let h: String = r.get(0);
+    let mut q = conn.prepare_cached(
+        "SELECT hash FROM audit_records WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+    )?;
+    let mut rows = q.query([frontier.size() as i64, size as i64])?;
+    while let Some(r) = rows.next()? {
+        let h: String = r.get(0)?;
         let h = chain::from_hex(&h).ok_or(StoreError::Corrupt("audit hash is not hex"))?;
         frontier.push(chain::leaf_hash(&h));
     }
     Ok(())
 }
 
-/// Append `entries` in one transaction, in order; returns the sequence number of each. When a
+/// Open a connection for appending to the audit tables: WAL, `synchronous=FULL` (a record is
+/// on disk when its commit returns), foreign keys on, and the same busy timeout as the pool,
+/// so a CLI process appending at the same time is waited for.
+pub fn open_writer(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt(
+            "the database cannot use WAL journaling",
+        ));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(conn)
+}
+
+/// Append `entries` in one transaction, in order; returns the sequence number of each. The
+/// write lock is taken first (`BEGIN IMMEDIATE`) and the chain extended from its true tip, so
+/// records appended meanwhile by another process are built upon, not overwritten. When a
 /// frontier is given it is brought up to date with the committed chain — only after the
 /// commit, so a failed batch leaves it untouched.
-pub async fn append(
-    conn: &mut SqliteConnection,
+pub fn append(
+    conn: &rusqlite::Connection,
     entries: &[&Entry],
     frontier: Option<&mut Frontier>,
 ) -> Result<Vec<u64>, StoreError> {
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let (mut seq, mut prev) = tip(&mut tx).await?;
-    let base = seq;
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let (base, mut prev) = tip_sync(conn)?;
+    let mut seq = base;
     let mut seqs = Vec::with_capacity(entries.len());
-    let mut hashes = Vec::with_capacity(entries.len());
-    for e in entries {
-        seq += 1;
-        let hash = chain::chain_hash(seq, &prev, e.record.as_bytes());
-        seqs.push(seq);
-        hashes.push((chain::to_hex(&prev), chain::to_hex(&hash), hash));
-        prev = hash;
-    }
-    // One statement per chunk of rows: through sqlx every statement is a round trip to the
-    // connection's worker thread, which would otherwise dominate the cost of a record.
-    for (chunk, (seq_chunk, hash_chunk)) in entries.chunks(ROWS_PER_STATEMENT).zip(
-        seqs.chunks(ROWS_PER_STATEMENT)
-            .zip(hashes.chunks(ROWS_PER_STATEMENT)),
-    ) {
-        let mut sql = String::from(
-            "INSERT INTO audit_records (seq, kind, at, record, prev_hash, hash, consumer, operation, legal_basis, outcome, correlation_id) VALUES ",
-        );
-        sql.push_str(&vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", "));
-        let mut q = sqlx::query(&sql);
-        for ((e, s), (prev_hex, hash_hex, _)) in chunk.iter().zip(seq_chunk).zip(hash_chunk) {
+    let mut leaves = Vec::with_capacity(entries.len());
+    {
+        let mut record = conn.prepare_cached(
+            "INSERT INTO audit_records (seq, kind, at, record, prev_hash, hash, consumer, operation, legal_basis, outcome, correlation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        let mut subject = conn.prepare_cached(
+            "INSERT OR IGNORE INTO audit_subjects (seq, subject) VALUES (?1, ?2)",
+        )?;
+        let mut prev_hex = chain::to_hex(&prev);
+        for e in entries {
+            seq += 1;
+            let hash = chain::chain_hash(seq, &prev, e.record.as_bytes());
+            let hash_hex = chain::to_hex(&hash);
             let c = &e.columns;
-            q = q
-                .bind(*s as i64)
-                .bind(&c.kind)
-                .bind(&c.at)
-                .bind(&e.record)
-                .bind(prev_hex)
-                .bind(hash_hex)
-                .bind(&c.consumer)
-                .bind(&c.operation)
-                .bind(&c.legal_basis)
-                .bind(&c.outcome)
-                .bind(&c.correlation_id);
-        }
-        q.execute(&mut *tx).await?;
-        let subjects: Vec<(u64, &String)> = chunk
-            .iter()
-            .zip(seq_chunk)
-            .flat_map(|(e, s)| e.columns.subjects.iter().map(move |subject| (*s, subject)))
-            .collect();
-        for part in subjects.chunks(ROWS_PER_STATEMENT * 4) {
-            let mut sql =
-                String::from("INSERT OR IGNORE INTO audit_subjects (seq, subject) VALUES ");
-            sql.push_str(&vec!["(?, ?)"; part.len()].join(", "));
-            let mut q = sqlx::query(&sql);
-            for (s, subject) in part {
-                q = q.bind(*s as i64).bind(*subject);
+            record.execute(rusqlite::params![
+                seq as i64,
+                c.kind,
+                c.at,
+                e.record,
+                prev_hex,
+                hash_hex,
+                c.consumer,
+                c.operation,
+                c.legal_basis,
+                c.outcome,
+                c.correlation_id,
+            ])?;
+            for s in &c.subjects {
+                subject.execute(rusqlite::params![seq as i64, s])?;
             }
-            q.execute(&mut *tx).await?;
+            seqs.push(seq);
+            leaves.push(chain::leaf_hash(&hash));
+            prev = hash;
+            prev_hex = hash_hex;
         }
     }
-    let leaves: Vec<Hash> = hashes.iter().map(|(_, _, h)| chain::leaf_hash(h)).collect();
-    if let Some(frontier) = frontier {
-        let mut updated = frontier.clone();
-        catch_up(&mut tx, &mut updated, base).await?;
-        tx.commit().await?;
-        for leaf in leaves {
-            updated.push(leaf);
+    match frontier {
+        Some(frontier) => {
+            let mut updated = frontier.clone();
+            catch_up(conn, &mut updated, base)?;
+            tx.commit()?;
+            for leaf in leaves {
+                updated.push(leaf);
+            }
+            *frontier = updated;
         }
-        *frontier = updated;
-    } else {
-        tx.commit().await?;
+        None => tx.commit()?,
     }
     Ok(seqs)
 }
 
 /// Seal everything appended so far with a checkpoint signed by `sign`, unless the last
 /// checkpoint already covers it. Returns the new checkpoint.
-pub async fn checkpoint(
-    conn: &mut SqliteConnection,
+pub fn checkpoint(
+    conn: &rusqlite::Connection,
     frontier: &mut Frontier,
     at: &str,
     key_id: &str,
     sign: impl FnOnce(&[u8]) -> Result<String, crate::audit::AuditError>,
 ) -> Result<Option<Checkpoint>, crate::audit::AuditError> {
-    let mut tx = conn
-        .begin_with("BEGIN IMMEDIATE")
-        .await
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
         .map_err(StoreError::from)?;
-    let (size, last) = tip(&mut tx).await?;
-    let sealed: Option<i64> = sqlx::query_scalar("SELECT max(tree_size) FROM audit_checkpoints")
-        .fetch_one(&mut *tx)
-        .await
+    let (size, last) = tip_sync(conn)?;
+    let sealed: Option<i64> = conn
+        .prepare_cached("SELECT max(tree_size) FROM audit_checkpoints")
+        .and_then(|mut q| q.query_row([], |r| r.get(0)))
         .map_err(StoreError::from)?;
     if size == 0 || sealed.is_some_and(|s| s as u64 >= size) {
         return Ok(None);
     }
     let mut updated = frontier.clone();
-    catch_up(&mut tx, &mut updated, size).await?;
+    catch_up(conn, &mut updated, size)?;
     let root = chain::to_hex(&updated.root().ok_or(StoreError::Corrupt("empty tree"))?);
     let last_hash = chain::to_hex(&last);
     let signature = sign(&Checkpoint::signed_message(size, &root, &last_hash, at))?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO audit_checkpoints (tree_size, root, last_hash, at, key_id, signature)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(size as i64)
-    .bind(&root)
-    .bind(&last_hash)
-    .bind(at)
-    .bind(key_id)
-    .bind(&signature)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(StoreError::from)?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO audit_checkpoints (tree_size, root, last_hash, at, key_id, signature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        )
+        .and_then(|mut q| {
+            q.query_row(
+                rusqlite::params![size as i64, root, last_hash, at, key_id, signature],
+                |r| r.get(0),
+            )
+        })
+        .map_err(StoreError::from)?;
+    tx.commit().map_err(StoreError::from)?;
     *frontier = updated;
     Ok(Some(Checkpoint {
         id,
@@ -252,24 +265,28 @@ pub async fn checkpoint(
 }
 
 /// The Merkle frontier of the whole stored chain (read once at start-up).
-pub async fn frontier(conn: &mut SqliteConnection) -> Result<Frontier, StoreError> {
+pub fn frontier(conn: &rusqlite::Connection) -> Result<Frontier, StoreError> {
     let mut f = Frontier::default();
-    let (size, _) = tip(conn).await?;
-    catch_up(conn, &mut f, size).await?;
+    let (size, _) = tip_sync(conn)?;
+    catch_up(conn, &mut f, size)?;
     Ok(f)
 }
 
 impl Store {
-    /// A connection of its own for the audit writer, so appends never wait for the pool.
-    pub async fn audit_connection(&self) -> Result<SqliteConnection, StoreError> {
-        use sqlx::ConnectOptions;
-        Ok(self.options.connect().await?)
+    /// The database file, for a connection of the audit writer's own ([`open_writer`]).
+    pub fn database_path(&self) -> std::path::PathBuf {
+        self.options.get_filename().to_path_buf()
     }
 
     /// Append one record (administrative changes: the CLI, not the request path).
     pub async fn append_audit(&self, entry: &Entry) -> Result<u64, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let seqs = append(&mut conn, &[entry], None).await?;
+        let path = self.database_path();
+        let entry = entry.clone();
+        let seqs = tokio::task::spawn_blocking(move || {
+            let conn = open_writer(&path)?;
+            append(&conn, &[&entry], None)
+        })
+        .await??;
         seqs.first()
             .copied()
             .ok_or(StoreError::Corrupt("nothing appended"))
@@ -385,5 +402,112 @@ impl Store {
         out.sort_by_key(|r| r.seq);
         out.dedup_by_key(|r| r.seq);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::record::admin_entry;
+
+    fn entry(n: u64) -> Entry {
+        admin_entry(
+            "test",
+            "append",
+            &format!("target-{n}"),
+            None,
+            &serde_json::json!({ "n": n }),
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .expect("entry")
+    }
+
+    #[tokio::test]
+    async fn appends_from_two_connections_extend_one_chain_and_the_frontier_catches_up() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).await.expect("store");
+        let writer = open_writer(&store.database_path()).expect("writer");
+        let other = open_writer(&store.database_path()).expect("other");
+        let mut f = frontier(&writer).expect("frontier");
+
+        let (a, b, c) = (entry(1), entry(2), entry(3));
+        assert_eq!(
+            append(&writer, &[&a, &b], Some(&mut f)).expect("a"),
+            vec![1, 2]
+        );
+        // Another process (the CLI) appends in between; the writer's frontier has not seen it.
+        assert_eq!(append(&other, &[&c], None).expect("b"), vec![3]);
+        let (d, e) = (entry(4), entry(5));
+        assert_eq!(
+            append(&writer, &[&d, &e], Some(&mut f)).expect("c"),
+            vec![4, 5]
+        );
+
+        let stored = store.audit_records(1, u64::MAX).await.expect("records");
+        assert_eq!(
+            stored.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
+        let mut prev = GENESIS;
+        let mut leaves = Vec::new();
+        for r in &stored {
+            assert_eq!(
+                r.prev_hash,
+                chain::to_hex(&prev),
+                "record {} links to {}",
+                r.seq,
+                r.seq - 1
+            );
+            let h = chain::chain_hash(r.seq, &prev, r.record.as_bytes());
+            assert_eq!(r.hash, chain::to_hex(&h));
+            leaves.push(chain::leaf_hash(&h));
+            prev = h;
+        }
+        assert_eq!(f.size(), 5);
+        assert_eq!(
+            f.root(),
+            chain::root(&leaves),
+            "the frontier includes the other's record"
+        );
+        assert_eq!(
+            frontier(&other).expect("again").root(),
+            chain::root(&leaves)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_commits_nothing_and_leaves_the_frontier_alone() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).await.expect("store");
+        let writer = open_writer(&store.database_path()).expect("writer");
+        let mut f = frontier(&writer).expect("frontier");
+        let a = entry(1);
+        append(&writer, &[&a], Some(&mut f)).expect("first");
+        let before = f.root();
+        // A second record fails (a trigger installed after the statements were cached).
+        let other = open_writer(&store.database_path()).expect("other");
+        other
+            .execute_batch(
+                "CREATE TRIGGER fail_second BEFORE INSERT ON audit_records WHEN NEW.seq = 3
+                 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+            )
+            .expect("trigger");
+        let (b, c) = (entry(2), entry(3));
+        let err = append(&writer, &[&b, &c], Some(&mut f)).expect_err("must fail");
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert_eq!((f.size(), f.root()), (1, before));
+        assert_eq!(
+            store.audit_size().await.expect("size"),
+            1,
+            "record 2 was rolled back"
+        );
+        other
+            .execute_batch("DROP TRIGGER fail_second")
+            .expect("drop");
+        assert_eq!(
+            append(&writer, &[&b, &c], Some(&mut f)).expect("again"),
+            vec![2, 3]
+        );
+        assert_eq!(f.size(), 3);
     }
 }

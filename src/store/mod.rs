@@ -47,6 +47,10 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("a store task stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("not a valid X.509 certificate: {0}")]
