@@ -55,7 +55,7 @@ enum Key {
     Rsa {
         aws: RsaKeyPair,
         /// The same key for RSA-SHA1 (legacy profile).
-        legacy: Box<rsa::RsaPrivateKey>,
+        legacy: Box<rsa::pkcs1v15::SigningKey<sha1::Sha1>>,
     },
 }
 
@@ -129,7 +129,7 @@ impl Seal {
                 .map_err(|e| format!("the RSA key cannot be read: {e}"))?;
             Key::Rsa {
                 aws,
-                legacy: Box::new(legacy),
+                legacy: Box::new(rsa::pkcs1v15::SigningKey::new(legacy)),
             }
         };
         Ok(Seal {
@@ -195,8 +195,7 @@ impl Seal {
             }
             (Key::Rsa { legacy, .. }, SignatureAlgorithm::RsaSha1) => {
                 use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _};
-                let signer = rsa::pkcs1v15::SigningKey::<sha1::Sha1>::new((**legacy).clone());
-                let sig = signer
+                let sig = legacy
                     .try_sign_with_rng(&mut rsa::rand_core::OsRng, message)
                     .map_err(|_| SealError::Sign)?;
                 Ok(sig.to_vec())
