@@ -16,7 +16,6 @@
 //! - [`inspect`]: what a saved signed result says (for `regway signature verify`).
 
 pub mod algorithms;
-pub mod c14n;
 pub mod engine;
 pub mod inspect;
 pub mod replay;

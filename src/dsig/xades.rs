@@ -112,15 +112,6 @@ impl ResultSigner {
         self.by_adapter.get(adapter).unwrap_or(&self.gateway)
     }
 
-    /// Exclusive C14N by regway's own walk when it takes the document, else by the engine.
-    fn canonicalize(&self, document: &str, c14n: C14n) -> Result<Vec<u8>, DsigError> {
-        match c14n {
-            C14n::Exclusive => super::c14n::exclusive(document)
-                .map_or_else(|| self.engine.canonicalize(document, c14n), Ok),
-            C14n::Inclusive => self.engine.canonicalize(document, c14n),
-        }
-    }
-
     /// The `ds:Signature` over `result`'s `Data`, to be set as its signature.
     ///
     /// regway writes every byte of the signature, so it digests the three signed elements
@@ -145,7 +136,8 @@ impl ResultSigner {
         };
         let scope = format!(" xmlns=\"{}\"{XSI_XSD}", contract.payload_ns());
         let digest = |element: &str, tag: &str, decls: &str| -> Result<String, SignError> {
-            let canonical = self.canonicalize(&with_decls(element, tag, decls), form.c14n)?;
+            let document = with_decls(element, tag, decls);
+            let canonical = self.engine.canonicalize(&document, form.c14n)?;
             Ok(form.digest(&canonical))
         };
         let mut data_xml = String::with_capacity(4096);
@@ -162,7 +154,7 @@ impl ResultSigner {
                 &format!("{scope} xmlns:ds=\"{DS_NS}\" xmlns:xades=\"{XADES_NS}\""),
             )?,
         );
-        let canonical = self.canonicalize(
+        let canonical = self.engine.canonicalize(
             &with_decls(
                 &signed_info,
                 "ds:SignedInfo",
