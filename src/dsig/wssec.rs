@@ -206,13 +206,13 @@ impl RequestSignatures {
         }
     }
 
-    /// Check the request `envelope` (whose text is `text`, SOAP envelope namespace `env_ns`)
+    /// Check the request `envelope` (parsed from `message`, SOAP envelope namespace `env_ns`)
     /// of `caller`. `Ok(None)`: unsigned, and that is acceptable.
     pub fn check(
         &self,
         envelope: &Element,
         env_ns: &str,
-        text: &str,
+        message: &[u8],
         caller: &CallerPolicy<'_>,
     ) -> Result<Option<SignedBy>, SignatureError> {
         let CallerPolicy {
@@ -432,7 +432,9 @@ impl RequestSignatures {
             ));
         }
 
-        // 6. The signature.
+        // 6. The signature (over the bytes as received; the reader already required UTF-8).
+        let text =
+            std::str::from_utf8(message).map_err(|_| malformed("the request is not UTF-8"))?;
         let verified = self
             .engine
             .verify(text, &cert_der)
@@ -541,7 +543,7 @@ mod tests {
         checker().check(
             &root,
             SOAP11_NS,
-            text,
+            text.as_bytes(),
             &CallerPolicy {
                 policy,
                 consumer_id: 1,

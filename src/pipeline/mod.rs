@@ -28,12 +28,12 @@ use crate::contract::{
 };
 use crate::dsig::wssec::CallerPolicy;
 use crate::dsig::xades::SignRequest;
-use crate::dsig::{SignatureError, Signing};
+use crate::dsig::Signing;
 use crate::error::Error;
 use crate::policy::fields::FieldSet;
 use crate::policy::filter::filter;
 use crate::policy::legal_basis::cited_code;
-use crate::policy::{PolicySnapshot, Thumbprints};
+use crate::policy::{Denial, PolicySnapshot, Thumbprints};
 use crate::routing::{Route, Routes};
 use crate::soap::envelope::write_envelope;
 use crate::soap::fault::write_fault;
@@ -231,17 +231,14 @@ impl Gateway {
         // 2b. The request's signature, for a known caller (an unknown one is refused below).
         let now = unix_now();
         if let Some(caller) = policy.caller(req.peer) {
-            let text = std::str::from_utf8(body).map_err(|_| {
-                fail(SignatureError::Malformed("the request is not UTF-8".into()).into())
-            })?;
             let signer_of = |tp: &Thumbprints| -> Result<i64, String> {
-                let c = policy
-                    .caller(tp)
-                    .ok_or("the certificate is not registered")?;
-                if !c.active || policy.withdrawal(tp, now).is_some() {
-                    return Err("the certificate is not in force".into());
-                }
-                Ok(c.consumer_id)
+                policy
+                    .caller_in_force(tp, now)
+                    .map(|c| c.consumer_id)
+                    .map_err(|d| match d {
+                        Denial::CertificateNotFound => "the certificate is not registered".into(),
+                        _ => "the certificate is not in force".into(),
+                    })
             };
             let signed = self
                 .signing
@@ -249,7 +246,7 @@ impl Gateway {
                 .check(
                     env.root(),
                     env.version.envelope_ns(),
-                    text,
+                    body,
                     &CallerPolicy {
                         policy: caller.request_signature,
                         consumer_id: caller.consumer_id,

@@ -183,6 +183,20 @@ impl PolicySnapshot {
             .or_else(|| self.by_sha1.get(&thumbprints.sha1))
     }
 
+    /// The caller of a registered certificate that is in force at `now`: active, with its
+    /// system and consumer, and not withdrawn (revoked, retired, other environment). Defence
+    /// in depth for TLS clients, whose withdrawn certificates the verifier already refuses; the
+    /// whole check for a certificate that signs a request.
+    pub fn caller_in_force(&self, thumbprints: &Thumbprints, now: i64) -> Result<&Caller, Denial> {
+        let caller = self
+            .caller(thumbprints)
+            .ok_or(Denial::CertificateNotFound)?;
+        if !caller.active || self.withdrawal(thumbprints, now).is_some() {
+            return Err(Denial::CertificateInactive);
+        }
+        Ok(caller)
+    }
+
     /// Decide whether the holder of `thumbprints` may call `operation` at `now` (Unix seconds)
     /// citing `law_reason`. The order: certificate known, certificate active (RegiX's
     /// refusals), a grant of the operation in force (a grant outside its window does not
@@ -195,13 +209,7 @@ impl PolicySnapshot {
         law_reason: Option<&str>,
         now: i64,
     ) -> Result<Authorized<'_>, Denial> {
-        let caller = self
-            .caller(thumbprints)
-            .ok_or(Denial::CertificateNotFound)?;
-        // Defence in depth: the TLS verifier already refuses withdrawn certificates.
-        if !caller.active || self.withdrawal(thumbprints, now).is_some() {
-            return Err(Denial::CertificateInactive);
-        }
+        let caller = self.caller_in_force(thumbprints, now)?;
         // An operation the store does not know cannot have been granted.
         let op = self.operations.get(operation).ok_or(Denial::NotGranted)?;
         let in_force: Vec<&GrantEntry> = [
