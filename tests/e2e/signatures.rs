@@ -355,6 +355,22 @@ impl Signer {
         )
     }
 
+    /// `unsigned` (a SOAP 1.1 message) signed by the xmlsec1 tool, WS-Security style.
+    async fn xmlsec1(&self, unsigned: &str) -> Vec<u8> {
+        let d = self.dir.path();
+        let input = write(d, "unsigned.xml", unsigned);
+        let out = d.join("xmlsec1-signed.xml");
+        python(&[
+            "xmlsec1-request",
+            &input,
+            &self.key,
+            &self.cert,
+            &out.display().to_string(),
+        ])
+        .await;
+        std::fs::read(out).unwrap()
+    }
+
     async fn tamper(&self, kind: &str, message: &[u8]) -> Vec<u8> {
         let d = self.dir.path();
         let input = write(d, "to-tamper.xml", message);
@@ -425,21 +441,8 @@ async fn requests_signed_by_zeep_and_xmlsec1_are_accepted_and_every_attack_is_re
         "{}",
         reply.body
     );
-    let unsigned_file = write(signer.dir.path(), "unsigned.xml", person_data_soap11());
-    let xmlsec_out = signer.dir.path().join("xmlsec1-signed.xml");
-    python(&[
-        "xmlsec1-request",
-        &unsigned_file,
-        &signer.key,
-        &signer.cert,
-        &xmlsec_out.display().to_string(),
-    ])
-    .await;
-    let reply = send(
-        soap::SOAP11.to_string(),
-        std::fs::read(&xmlsec_out).unwrap(),
-    )
-    .await;
+    let xmlsec1_signed = signer.xmlsec1(&person_data_soap11()).await;
+    let reply = send(soap::SOAP11.to_string(), xmlsec1_signed).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(
         reply.body.contains("<HasError>false</HasError>"),
@@ -512,17 +515,7 @@ async fn optional_verifies_when_present_and_off_refuses_a_mandatory_security_hea
         .set_consumer_signatures("Granted", Some(RequestPolicy::Off), None)
         .await
         .unwrap();
-    let unsigned_file = write(signer.dir.path(), "unsigned.xml", person_data_soap11());
-    let out = signer.dir.path().join("signed.xml");
-    python(&[
-        "xmlsec1-request",
-        &unsigned_file,
-        &signer.key,
-        &signer.cert,
-        &out.display().to_string(),
-    ])
-    .await;
-    let signed = String::from_utf8(std::fs::read(&out).unwrap()).unwrap();
+    let signed = String::from_utf8(signer.xmlsec1(&person_data_soap11()).await).unwrap();
     let reply = eventually(&gw, &signed, |r| r.status != 200).await;
     assert_eq!(
         fault_code(&reply.body),
