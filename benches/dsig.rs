@@ -174,7 +174,7 @@ fn emptied(doc: &str) -> String {
         out.push_str(rest);
         out
     }
-    let start = doc.find("<ds:SignedInfo>").expect("SignedInfo");
+    let start = doc.find("<ds:SignedInfo").expect("SignedInfo");
     let end = doc.find("</ds:SignedInfo>").expect("SignedInfo end");
     let info = empty_all(&doc[start..end], "<ds:DigestValue>", "</ds:DigestValue>");
     let rest = empty_all(&doc[end..], "<ds:SignatureValue>", "</ds:SignatureValue>");

@@ -115,10 +115,16 @@ impl ResultSigner {
     /// The `ds:Signature` over `result`'s `Data`, to be set as its signature.
     ///
     /// regway writes every byte of the signature, so it digests the three signed elements
-    /// itself: each is canonicalised as a small document declaring the namespaces in scope
-    /// where it will stand (the result element's, `xsi`, `xsd`, and `ds`/`xades` inside the
-    /// signature). Canonical forms depend on nothing else, so they equal what a verifier
+    /// itself. `Data` comes from the adapter, so the engine canonicalises it, as a small
+    /// document declaring the namespaces in scope where it stands (the result element's,
+    /// `xsi`, `xsd`). Canonical forms depend on nothing else, so they equal what a verifier
     /// computes in place (default profile) or in the extracted result (both profiles).
+    ///
+    /// `SignedProperties` and `SignedInfo` are regway's own text. In the default profile they
+    /// are written in their exclusive canonical form (each declares the prefixes it uses,
+    /// sorted attributes, no empty-element tags), so the bytes sent are the bytes digested
+    /// and signed, with no second parse; a test holds the engine to agree. Inclusive C14N
+    /// (the legacy profile) takes in every namespace in scope, so there the engine does it.
     pub fn sign(&self, result: &ServiceResult, how: &SignRequest<'_>) -> Result<String, SignError> {
         let SignRequest {
             contract,
@@ -144,27 +150,35 @@ impl ResultSigner {
         data.write(&mut data_xml, "");
         let sid = format!("regway-sig-{id}");
         let props = signed_properties(&form, seal, &sid, now);
+        let props_digest = if form.self_canonical() {
+            form.digest(props.as_bytes())
+        } else {
+            digest(
+                &props,
+                "xades:SignedProperties",
+                &format!("{scope} xmlns:ds=\"{DS_NS}\" xmlns:xades=\"{XADES_NS}\""),
+            )?
+        };
         let signed_info = signed_info(
             &form,
             &sid,
             &digest(&data_xml, "Data", &scope)?,
-            &digest(
-                &props,
-                "xades:SignedProperties",
-                &format!("{scope} xmlns:ds=\"{DS_NS}\" xmlns:xades=\"{XADES_NS}\""),
-            )?,
+            &props_digest,
         );
-        let canonical = self.engine.canonicalize(
-            &with_decls(
-                &signed_info,
-                "ds:SignedInfo",
-                &format!("{scope} xmlns:ds=\"{DS_NS}\""),
-            ),
-            form.c14n,
-        )?;
-        let value = seal
-            .sign(form.signature, &canonical)
-            .map_err(SignError::Seal)?;
+        let value = if form.self_canonical() {
+            seal.sign(form.signature, signed_info.as_bytes())
+        } else {
+            let canonical = self.engine.canonicalize(
+                &with_decls(
+                    &signed_info,
+                    "ds:SignedInfo",
+                    &format!("{scope} xmlns:ds=\"{DS_NS}\""),
+                ),
+                form.c14n,
+            )?;
+            seal.sign(form.signature, &canonical)
+        }
+        .map_err(SignError::Seal)?;
         Ok(format!(
             "<ds:Signature xmlns:ds=\"{DS_NS}\" Id=\"{sid}\">{signed_info}<ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo><ds:Object><xades:QualifyingProperties xmlns:xades=\"{XADES_NS}\" Target=\"#{sid}\">{props}</xades:QualifyingProperties></ds:Object></ds:Signature>",
             base64::engine::general_purpose::STANDARD.encode(value),
@@ -204,6 +218,23 @@ impl Form {
         sha1: true,
         signature: SignatureAlgorithm::RsaSha1,
     };
+
+    /// Whether regway's own parts of the signature are written in their canonical form
+    /// (exclusive C14N: an element's canonical form does not depend on where it stands).
+    fn self_canonical(&self) -> bool {
+        self.c14n == C14n::Exclusive
+    }
+
+    /// The namespace declaration `prefix` needs on an element to be canonical standing alone,
+    /// in the profiles whose parts are written canonical; nothing otherwise (the enclosing
+    /// `ds:Signature` or `xades:QualifyingProperties` declares it).
+    fn own_decl(&self, prefix: &str, ns: &str) -> String {
+        if self.self_canonical() {
+            format!(" xmlns:{prefix}=\"{ns}\"")
+        } else {
+            String::new()
+        }
+    }
 
     fn c14n_uri(&self) -> &'static str {
         match self.c14n {
@@ -271,7 +302,8 @@ fn reference(
 fn signed_info(form: &Form, sid: &str, data_digest: &str, props_digest: &str) -> String {
     let mut t = String::with_capacity(1024);
     t.push_str(&format!(
-        "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{}\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"{}\"></ds:SignatureMethod>",
+        "<ds:SignedInfo{}><ds:CanonicalizationMethod Algorithm=\"{}\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"{}\"></ds:SignatureMethod>",
+        form.own_decl("ds", DS_NS),
         form.c14n_uri(),
         form.signature.uri()
     ));
@@ -300,8 +332,12 @@ fn signed_info(form: &Form, sid: &str, data_digest: &str, props_digest: &str) ->
 /// The XAdES-BES signed properties: signing time, the seal's certificate digest, and what
 /// the `#data` reference covers.
 fn signed_properties(form: &Form, seal: &Seal, sid: &str, now: time::OffsetDateTime) -> String {
+    // In canonical form, `ds` is declared on each `ds` element: no ancestor inside the
+    // signed properties uses it.
+    let ds = form.own_decl("ds", DS_NS);
     format!(
-        "<xades:SignedProperties Id=\"{sid}-signedprops\"><xades:SignedSignatureProperties><xades:SigningTime>{}</xades:SigningTime><xades:SigningCertificateV2><xades:Cert><xades:CertDigest><ds:DigestMethod Algorithm=\"{}\"></ds:DigestMethod><ds:DigestValue>{}</ds:DigestValue></xades:CertDigest></xades:Cert></xades:SigningCertificateV2></xades:SignedSignatureProperties><xades:SignedDataObjectProperties><xades:DataObjectFormat ObjectReference=\"#{sid}-ref-data\"><xades:MimeType>text/xml</xades:MimeType></xades:DataObjectFormat></xades:SignedDataObjectProperties></xades:SignedProperties>",
+        "<xades:SignedProperties{} Id=\"{sid}-signedprops\"><xades:SignedSignatureProperties><xades:SigningTime>{}</xades:SigningTime><xades:SigningCertificateV2><xades:Cert><xades:CertDigest><ds:DigestMethod{ds} Algorithm=\"{}\"></ds:DigestMethod><ds:DigestValue{ds}>{}</ds:DigestValue></xades:CertDigest></xades:Cert></xades:SigningCertificateV2></xades:SignedSignatureProperties><xades:SignedDataObjectProperties><xades:DataObjectFormat ObjectReference=\"#{sid}-ref-data\"><xades:MimeType>text/xml</xades:MimeType></xades:DataObjectFormat></xades:SignedDataObjectProperties></xades:SignedProperties>",
+        form.own_decl("xades", XADES_NS),
         crate::audit::record::timestamp(now),
         form.digest_uri(),
         seal.cert_digest_base64(form.sha1)
@@ -388,6 +424,44 @@ mod tests {
             );
             verify_result(&engine, &soap, &Trust::Embedded)
                 .unwrap_or_else(|e| panic!("{contract:?}: {e}\n{soap}"));
+        }
+    }
+
+    #[test]
+    fn the_default_profile_writes_its_own_parts_in_exclusive_canonical_form() {
+        let engine = Bergshamra;
+        for alg in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa2048] {
+            let (_, seal) = seal(alg);
+            let form = Form::modern(&seal);
+            let now = time::OffsetDateTime::now_utc();
+            let props = signed_properties(&form, &seal, "regway-sig-7", now);
+            let info = signed_info(&form, "regway-sig-7", "ZGF0YQ==", "cHJvcHM=");
+            // Where they stand: inside the result element (default namespace, xsi, xsd) and
+            // the signature, which declares `ds` and `xades` again.
+            for contract in [Contract::V2, Contract::V1] {
+                let scope = format!(" xmlns=\"{}\"{XSI_XSD}", contract.payload_ns());
+                // Each part declares its own prefix; the other is in scope from the signature.
+                for (text, tag, other) in [
+                    (
+                        &props,
+                        "xades:SignedProperties",
+                        format!(" xmlns:ds=\"{DS_NS}\""),
+                    ),
+                    (
+                        &info,
+                        "ds:SignedInfo",
+                        format!(" xmlns:xades=\"{XADES_NS}\""),
+                    ),
+                ] {
+                    let in_scope = with_decls(text, tag, &format!("{scope}{other}"));
+                    let canonical = engine.canonicalize(&in_scope, C14n::Exclusive).unwrap();
+                    assert_eq!(
+                        String::from_utf8(canonical).unwrap(),
+                        *text,
+                        "{alg:?} {contract:?} {tag}"
+                    );
+                }
+            }
         }
     }
 
