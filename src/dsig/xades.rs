@@ -12,6 +12,7 @@
 //!   verifies over the extracted result document only: inclusive C14N takes in the namespaces
 //!   the SOAP envelope declares.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -141,49 +142,70 @@ impl ResultSigner {
             Profile::RegixLegacy => return Err(SignError::LegacyNeedsRsa(adapter.to_string())),
         };
         let scope = format!(" xmlns=\"{}\"{XSI_XSD}", contract.payload_ns());
-        let digest = |element: &str, tag: &str, decls: &str| -> Result<String, SignError> {
-            let document = with_decls(element, tag, decls);
-            let canonical = self.engine.canonicalize(&document, form.c14n)?;
-            Ok(form.digest(&canonical))
-        };
         let mut data_xml = String::with_capacity(4096);
         data.write(&mut data_xml, "");
+        let data_digest = form.digest(&self.canonical(&form, &data_xml, "Data", &scope, &[])?);
         let sid = format!("regway-sig-{id}");
         let props = signed_properties(&form, seal, &sid, now);
-        let props_digest = if form.self_canonical() {
-            form.digest(props.as_bytes())
-        } else {
-            digest(
-                &props,
-                "xades:SignedProperties",
-                &format!("{scope} xmlns:ds=\"{DS_NS}\" xmlns:xades=\"{XADES_NS}\""),
-            )?
-        };
-        let signed_info = signed_info(
+        let props_digest = form.digest(&self.own_canonical(
             &form,
-            &sid,
-            &digest(&data_xml, "Data", &scope)?,
-            &props_digest,
-        );
-        let value = if form.self_canonical() {
-            seal.sign(form.signature, signed_info.as_bytes())
-        } else {
-            let canonical = self.engine.canonicalize(
-                &with_decls(
-                    &signed_info,
-                    "ds:SignedInfo",
-                    &format!("{scope} xmlns:ds=\"{DS_NS}\""),
-                ),
-                form.c14n,
-            )?;
-            seal.sign(form.signature, &canonical)
-        }
-        .map_err(SignError::Seal)?;
+            &props,
+            "xades:SignedProperties",
+            &scope,
+            &[("ds", DS_NS), ("xades", XADES_NS)],
+        )?);
+        let signed_info = signed_info(&form, &sid, &data_digest, &props_digest);
+        let to_sign = self.own_canonical(
+            &form,
+            &signed_info,
+            "ds:SignedInfo",
+            &scope,
+            &[("ds", DS_NS)],
+        )?;
+        let value = seal
+            .sign(form.signature, &to_sign)
+            .map_err(SignError::Seal)?;
         Ok(format!(
             "<ds:Signature xmlns:ds=\"{DS_NS}\" Id=\"{sid}\">{signed_info}<ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo><ds:Object><xades:QualifyingProperties xmlns:xades=\"{XADES_NS}\" Target=\"#{sid}\">{props}</xades:QualifyingProperties></ds:Object></ds:Signature>",
             base64::engine::general_purpose::STANDARD.encode(value),
             seal.cert_base64(),
         ))
+    }
+
+    /// The engine's canonical form of `element` (which starts with `<tag`) where it stands:
+    /// `scope` and the `prefixes` declared in scope.
+    fn canonical(
+        &self,
+        form: &Form,
+        element: &str,
+        tag: &str,
+        scope: &str,
+        prefixes: &[(&str, &str)],
+    ) -> Result<Vec<u8>, DsigError> {
+        let mut decls = scope.to_string();
+        for (prefix, ns) in prefixes {
+            decls.push_str(&format!(" xmlns:{prefix}=\"{ns}\""));
+        }
+        self.engine
+            .canonicalize(&with_decls(element, tag, &decls), form.c14n)
+    }
+
+    /// The canonical form of one of regway's own parts: its text, in the profiles that write
+    /// them canonical; otherwise the engine's.
+    fn own_canonical<'a>(
+        &self,
+        form: &Form,
+        element: &'a str,
+        tag: &str,
+        scope: &str,
+        prefixes: &[(&str, &str)],
+    ) -> Result<Cow<'a, [u8]>, DsigError> {
+        if form.self_canonical() {
+            Ok(Cow::Borrowed(element.as_bytes()))
+        } else {
+            self.canonical(form, element, tag, scope, prefixes)
+                .map(Cow::Owned)
+        }
     }
 }
 
