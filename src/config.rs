@@ -122,6 +122,10 @@ pub struct LimitsConfig {
     pub max_xml_depth: usize,
     /// Most XML elements plus attributes accepted in one request.
     pub max_xml_nodes: usize,
+    /// Most attributes plus namespace declarations on one XML element.
+    pub max_xml_attributes: usize,
+    /// Most namespace declarations in scope at one XML element.
+    pub max_xml_namespaces: usize,
     /// Time allowed for the TLS handshake, in ms.
     pub handshake_timeout_ms: u64,
     /// Time allowed to receive the request headers, in ms (HTTP/1.1).
@@ -130,8 +134,20 @@ pub struct LimitsConfig {
     pub request_timeout_ms: u64,
     /// Time allowed for an adapter call, in ms; must be below `request_timeout_ms`.
     pub adapter_timeout_ms: u64,
+    /// Time from the end of the TLS handshake to the first complete request headers, in ms:
+    /// a connection that sends nothing (or only an HTTP/2 preface) is closed then.
+    pub first_request_timeout_ms: u64,
+    /// Time a connection may stay open with no request in flight, in ms (HTTP/1.1 and HTTP/2).
+    pub idle_timeout_ms: u64,
+    /// Interval of HTTP/2 keep-alive pings on a quiet connection, in ms…
+    pub http2_keepalive_interval_ms: u64,
+    /// …and how long a ping may go unanswered before the connection is closed, in ms.
+    pub http2_keepalive_timeout_ms: u64,
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections one client certificate may hold at once; more are closed after the
+    /// handshake, so that one certificate cannot take every slot.
+    pub max_connections_per_certificate: usize,
     /// Time given to in-flight requests on shutdown, in ms.
     pub shutdown_grace_ms: u64,
 }
@@ -142,11 +158,18 @@ impl Default for LimitsConfig {
             body_bytes: 16 * 1024 * 1024,
             max_xml_depth: 64,
             max_xml_nodes: 100_000,
+            max_xml_attributes: 128,
+            max_xml_namespaces: 256,
             handshake_timeout_ms: 10_000,
             header_read_timeout_ms: 10_000,
             request_timeout_ms: 30_000,
             adapter_timeout_ms: 20_000,
+            first_request_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            http2_keepalive_interval_ms: 20_000,
+            http2_keepalive_timeout_ms: 10_000,
             max_connections: 4096,
+            max_connections_per_certificate: 256,
             shutdown_grace_ms: 30_000,
         }
     }
@@ -167,6 +190,28 @@ impl LimitsConfig {
     }
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms)
+    }
+    pub fn first_request_timeout(&self) -> Duration {
+        Duration::from_millis(self.first_request_timeout_ms)
+    }
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms)
+    }
+    pub fn http2_keepalive_interval(&self) -> Duration {
+        Duration::from_millis(self.http2_keepalive_interval_ms)
+    }
+    pub fn http2_keepalive_timeout(&self) -> Duration {
+        Duration::from_millis(self.http2_keepalive_timeout_ms)
+    }
+
+    /// The XML reader's limits.
+    pub fn xml(&self) -> crate::soap::xml::Limits {
+        crate::soap::xml::Limits {
+            max_depth: self.max_xml_depth,
+            max_nodes: self.max_xml_nodes,
+            max_attributes: self.max_xml_attributes,
+            max_namespaces: self.max_xml_namespaces,
+        }
     }
 }
 
@@ -292,10 +337,22 @@ impl Config {
         if l.body_bytes == 0
             || l.max_xml_depth < 8
             || l.max_xml_nodes < 64
+            || l.max_xml_attributes < 16
+            || l.max_xml_namespaces < 16
             || l.max_connections == 0
+            || l.max_connections_per_certificate == 0
         {
             return Err(ConfigError::Invalid(
-                "limits.body_bytes and limits.max_connections must be positive, limits.max_xml_depth at least 8, limits.max_xml_nodes at least 64".into(),
+                "limits.body_bytes, limits.max_connections and limits.max_connections_per_certificate must be positive, limits.max_xml_depth at least 8, limits.max_xml_nodes at least 64, limits.max_xml_attributes and limits.max_xml_namespaces at least 16".into(),
+            ));
+        }
+        if l.first_request_timeout_ms == 0
+            || l.idle_timeout_ms == 0
+            || l.http2_keepalive_interval_ms == 0
+            || l.http2_keepalive_timeout_ms == 0
+        {
+            return Err(ConfigError::Invalid(
+                "limits.first_request_timeout_ms, limits.idle_timeout_ms and the HTTP/2 keep-alive settings must be positive: a connection without a deadline can be held forever".into(),
             ));
         }
         if self.audit.checkpoint_every == 0 || self.audit.checkpoint_interval_s == 0 {

@@ -20,7 +20,6 @@ use crate::routing::{Routes, RoutingError};
 use crate::server::connections::LiveConnections;
 use crate::server::reload::{ReloadError, Reloader, TlsSource};
 use crate::server::{self, tls::TlsError};
-use crate::soap::xml::Limits;
 use crate::store::{Store, StoreError};
 
 /// How long shutdown waits for the audit writer to seal its last checkpoint.
@@ -143,10 +142,7 @@ pub async fn launch(
     let gateway = Arc::new(Gateway::new(
         Arc::clone(&policy),
         routes,
-        Limits {
-            max_depth: limits.max_xml_depth,
-            max_nodes: limits.max_xml_nodes,
-        },
+        limits.xml(),
         limits.adapter_timeout(),
         auditor,
         signing,

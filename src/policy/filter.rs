@@ -8,12 +8,13 @@
 //! declaration a kept name relies on stays in the output: a standalone input gives a
 //! standalone output.
 
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
 use super::fields::{Cursor, FieldSet};
-use crate::soap::xml::{Limits, XmlError};
+use crate::soap::xml::{self, Limits, XmlError};
 
 const XSI_NS: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
 
@@ -46,6 +47,7 @@ pub struct Filtered {
 /// included: DTDs, undefined entities, unbound prefixes and documents over `limits` are refused.
 pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<Filtered, XmlError> {
     let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
+    xml::check_chars(xml)?;
     let mut reader = NsReader::from_str(xml);
     let config = reader.config_mut();
     config.trim_text(false);
@@ -61,8 +63,9 @@ pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<Filtered, 
     let mut seen_root = false;
     let mut root = (String::new(), String::new());
     let mut self_contained = true;
-    // Per open element: whether a default namespace declaration (even `xmlns=""`) is in scope.
-    let mut default_declared: Vec<bool> = Vec::with_capacity(16);
+    // Per open element: whether a default namespace declaration (even `xmlns=""`) is in scope,
+    // and how many declarations are.
+    let mut scopes: Vec<(bool, usize)> = Vec::with_capacity(16);
     loop {
         let event = reader.read_event().map_err(malformed)?;
         match event {
@@ -90,25 +93,35 @@ pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<Filtered, 
                 if open.is_empty() {
                     root.1 = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 }
-                let declared = default_declared.last().copied().unwrap_or(false)
-                    || e.attributes().flatten().any(|a| a.key.as_ref() == b"xmlns");
+                let attributes = xml::read_attributes(e, limits)?;
+                let (parent_declared, parent_in_scope) = scopes.last().copied().unwrap_or_default();
+                let declared =
+                    parent_declared || attributes.iter().any(|a| a.key.as_ref() == b"xmlns");
+                let in_scope = parent_in_scope
+                    + attributes
+                        .iter()
+                        .filter(|a| a.key.as_namespace_binding().is_some())
+                        .count();
+                if in_scope > limits.max_namespaces {
+                    return Err(XmlError::TooManyNamespaces(limits.max_namespaces));
+                }
                 if !declared && !e.name().as_ref().contains(&b':') {
                     self_contained = false;
                 }
                 nodes += 1;
-                out.start(&reader, e, fields, cursor, &mut nodes)?;
+                out.start(&reader, e, &attributes, fields, cursor, &mut nodes)?;
                 if nodes > limits.max_nodes {
                     return Err(XmlError::TooManyNodes(limits.max_nodes));
                 }
                 if matches!(event, Event::Start(_)) {
                     open.push(cursor);
-                    default_declared.push(declared);
+                    scopes.push((declared, in_scope));
                 } else {
                     out.end(cursor, e.name().as_ref());
                 }
             }
             Event::End(ref e) => {
-                default_declared.pop();
+                scopes.pop();
                 let cursor = open
                     .pop()
                     .ok_or_else(|| XmlError::Malformed("unexpected end tag".to_string()))?;
@@ -120,15 +133,7 @@ pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<Filtered, 
             }
             Event::CData(ref t) => out.text(open.last(), false, &[b"<![CDATA[", t, b"]]>"])?,
             Event::GeneralRef(ref r) => {
-                let known = r.resolve_char_ref().map_err(malformed)?.is_some()
-                    || std::str::from_utf8(r)
-                        .ok()
-                        .and_then(quick_xml::escape::resolve_predefined_entity)
-                        .is_some();
-                if !known {
-                    let name = String::from_utf8_lossy(r).into_owned();
-                    return Err(XmlError::UndefinedEntity(name));
-                }
+                xml::resolve_reference(r)?;
                 out.text(open.last(), false, &[b"&", r, b";"])?;
             }
             Event::DocType(_) => return Err(XmlError::Dtd),
@@ -178,6 +183,7 @@ impl Output {
         &mut self,
         reader: &NsReader<&[u8]>,
         e: &BytesStart<'_>,
+        attributes: &[Attribute<'_>],
         fields: &FieldSet,
         cursor: Cursor,
         nodes: &mut usize,
@@ -194,14 +200,12 @@ impl Output {
             }
         };
         let mut all_kept = true;
-        for attr in e.attributes() {
-            let attr = attr.map_err(malformed)?;
+        for attr in attributes {
             *nodes += 1;
-            // Only a value with a reference can refer to an undefined entity; unescaping every
-            // value would also re-check its UTF-8.
+            // Only a value with a reference can refer to an undefined entity or a character XML
+            // does not allow; unescaping every value would also re-check its UTF-8.
             if attr.value.contains(&b'&') {
-                attr.unescape_value()
-                    .map_err(crate::soap::xml::attribute_value_error)?;
+                xml::attribute_value(attr)?;
             }
             all_kept &= keep(attr.key)?;
         }
@@ -217,7 +221,7 @@ impl Output {
             return Ok(());
         }
         out.extend_from_slice(e.name().as_ref());
-        for attr in e.attributes().flatten() {
+        for attr in attributes {
             if keep(attr.key)? {
                 // The raw value keeps its escapes; it was quoted with `'` if it holds a `"`.
                 let quote = if attr.value.contains(&b'"') {
@@ -659,10 +663,12 @@ mod tests {
         let shallow = Limits {
             max_depth: 3,
             max_nodes: 100,
+            ..Limits::default()
         };
         let few = Limits {
             max_depth: 8,
             max_nodes: 4,
+            ..Limits::default()
         };
         for fields in [FieldSet::all(), FieldSet::none()] {
             let f = |xml: &str, limits| filter(xml, &fields, limits);

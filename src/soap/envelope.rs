@@ -1,6 +1,6 @@
 //! Reading request envelopes and writing response envelopes.
 
-use super::xml::{self, Element, Limits, XmlError};
+use super::xml::{self, Element, Limits, Node, XmlError};
 
 /// The SOAP 1.1 envelope namespace.
 pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -77,6 +77,10 @@ pub enum SoapError {
     /// A header marked mustUnderstand that regway does not process.
     #[error("Header {0} is marked mustUnderstand but is not understood")]
     MustUnderstand(String),
+    /// The Envelope is not an optional Header and one Body, or the Body holds more than one
+    /// element: whatever reads the message (a proxy, a log, regway) must see one request.
+    #[error("The SOAP envelope is not laid out as SOAP requires: {0}")]
+    Layout(&'static str),
 }
 
 /// The WS-Addressing headers of a request that shape the response.
@@ -110,8 +114,50 @@ impl Envelope {
             return Err(SoapError::VersionMismatch.into());
         }
         let env = Envelope { version, root };
+        env.check_layout()?;
         env.check_must_understand()?;
         Ok(env)
+    }
+
+    /// The Envelope holds an optional Header, then one Body, and nothing else (SOAP 1.2 §5.1;
+    /// SOAP 1.1 allowed elements after the Body, WS-I Basic Profile R1011 does not); the Body
+    /// holds one element at most (R2201). Anything else could be read two ways: a second Body
+    /// that a logging proxy or a firewall never looks at must not be the one served.
+    fn check_layout(&self) -> Result<(), SoapError> {
+        let ns = self.version.envelope_ns();
+        let text_in = |e: &Element| {
+            e.children
+                .iter()
+                .any(|n| matches!(n, Node::Text(t) if !t.trim().is_empty()))
+        };
+        let mut children = self.root.elements();
+        let mut next = children.next();
+        if next.is_some_and(|e| e.is(ns, "Header")) {
+            next = children.next();
+        }
+        let body = match next {
+            Some(e) if e.is(ns, "Body") => e,
+            _ if self.root.child(ns, "Body").is_none() => return Err(SoapError::NoBody),
+            _ => {
+                return Err(SoapError::Layout(
+                    "the Envelope must hold an optional Header followed by the Body",
+                ))
+            }
+        };
+        if children.next().is_some() {
+            return Err(SoapError::Layout(
+                "nothing may follow the Body in the Envelope",
+            ));
+        }
+        if body.elements().nth(1).is_some() {
+            return Err(SoapError::Layout("the Body must hold one element"));
+        }
+        if text_in(&self.root) || text_in(body) {
+            return Err(SoapError::Layout(
+                "the Envelope and the Body hold elements, not text",
+            ));
+        }
+        Ok(())
     }
 
     /// The `Envelope` element.
@@ -245,6 +291,40 @@ mod tests {
         assert_eq!(
             parse("text/xml", "<x/>").unwrap_err(),
             EnvelopeError::Soap(SoapError::NotEnvelope)
+        );
+    }
+
+    #[test]
+    fn refuses_any_layout_but_header_then_one_body() {
+        let env = |inner: &str| {
+            format!(
+                r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">{inner}</s:Envelope>"#
+            )
+        };
+        let layout = |inner: &str| match parse("text/xml", &env(inner)) {
+            Err(EnvelopeError::Soap(SoapError::Layout(why))) => why,
+            other => panic!("{inner}: {other:?}"),
+        };
+        assert!(parse("text/xml", &env("<s:Header/>\n <s:Body><x/></s:Body> ")).is_ok());
+        assert!(parse("text/xml", &env("<s:Body><x/></s:Body>")).is_ok());
+        assert_eq!(
+            layout("<s:Body><a/></s:Body><s:Body><b/></s:Body>"),
+            "nothing may follow the Body in the Envelope"
+        );
+        layout("<s:Header/><s:Body><a/></s:Body><s:Body><b/></s:Body>");
+        layout("<s:Body><a/></s:Body><s:Header/>");
+        layout("<s:Header/><s:Header/><s:Body><a/></s:Body>");
+        layout("<x:Other xmlns:x=\"urn:x\"/><s:Body><a/></s:Body>");
+        layout("<s:Body><a/></s:Body><x:After xmlns:x=\"urn:x\"/>");
+        assert_eq!(
+            layout("<s:Body><a/><b/></s:Body>"),
+            "the Body must hold one element"
+        );
+        layout("<s:Body>text<a/></s:Body>");
+        layout("text<s:Body><a/></s:Body>");
+        assert_eq!(
+            parse("text/xml", &env("<s:Header/>")).unwrap_err(),
+            EnvelopeError::Soap(SoapError::NoBody)
         );
     }
 

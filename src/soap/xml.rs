@@ -10,11 +10,21 @@
 //! * nesting deeper than the configured limit is refused before it is built, and so is a
 //!   document with more elements and attributes than the node limit (a tree costs far more
 //!   memory than its text, so the body limit alone would let a small request claim a lot);
-//! * the document must be UTF-8, and every prefix must be declared.
+//! * the document must be UTF-8, every prefix must be declared, and every character must be
+//!   one XML allows (no NUL or other C0 controls, no U+FFFE/U+FFFF, raw or as a reference);
+//! * an element may carry at most `max_attributes` attributes and namespace declarations, and
+//!   at most `max_namespaces` declarations may be in scope at once.
+//!
+//! Work and memory grow linearly with the input: namespace scopes are a chain shared by
+//! descendants (an element that declares something adds one link, never a copy of what is in
+//! scope), and the attribute limit is enforced while a start tag is read, before quick-xml's
+//! duplicate-attribute check (linear per attribute) can turn quadratic.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::attributes::Attribute as QuickAttribute;
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 
 /// The namespace of `xmlns:`-prefixed declarations and of `xml:` attributes.
@@ -47,6 +57,16 @@ pub enum XmlError {
     /// No root element.
     #[error("The request has no root element")]
     Empty,
+    /// A character XML does not allow (C0 controls other than tab, LF and CR; U+FFFE, U+FFFF),
+    /// written raw or as a character reference.
+    #[error("Character U+{0:04X} is not allowed in XML")]
+    InvalidChar(u32),
+    /// One element carries more attributes and namespace declarations than the limit.
+    #[error("An element has more than {0} attributes and namespace declarations")]
+    TooManyAttributes(usize),
+    /// More namespace declarations in scope at one element than the limit.
+    #[error("More than {0} namespace declarations are in scope at one element")]
+    TooManyNamespaces(usize),
 }
 
 /// One namespace declaration: prefix (empty for the default namespace) → URI.
@@ -56,19 +76,27 @@ pub struct NsDecl {
     pub uri: String,
 }
 
-/// The namespace bindings in scope at an element, shared by descendants that declare nothing.
+/// The namespace bindings in scope at an element: the declarations of the nearest element
+/// that declares any, linked to its parent's scope. Descendants that declare nothing share
+/// it, so a document's scopes together hold each declaration once.
 #[derive(Debug, Default)]
 pub struct Scope {
-    bindings: Vec<NsDecl>,
+    decls: Vec<NsDecl>,
+    parent: Option<Arc<Scope>>,
+    /// Declarations in scope, this link's included (what the namespace limit counts).
+    in_scope: usize,
 }
 
 impl Scope {
     fn lookup(&self, prefix: &str) -> Option<&str> {
-        self.bindings
-            .iter()
-            .rev()
-            .find(|d| d.prefix == prefix)
-            .map(|d| d.uri.as_str())
+        let mut link = Some(self);
+        while let Some(scope) = link {
+            if let Some(d) = scope.decls.iter().rev().find(|d| d.prefix == prefix) {
+                return Some(d.uri.as_str());
+            }
+            link = scope.parent.as_deref();
+        }
+        None
     }
 }
 
@@ -113,6 +141,10 @@ pub struct Limits {
     pub max_depth: usize,
     /// The most elements plus attributes accepted in one document.
     pub max_nodes: usize,
+    /// The most attributes plus namespace declarations on one element.
+    pub max_attributes: usize,
+    /// The most namespace declarations in scope at one element.
+    pub max_namespaces: usize,
 }
 
 impl Default for Limits {
@@ -120,6 +152,8 @@ impl Default for Limits {
         Limits {
             max_depth: 64,
             max_nodes: 100_000,
+            max_attributes: 128,
+            max_namespaces: 256,
         }
     }
 }
@@ -188,8 +222,9 @@ impl Element {
 
     /// Bindings used in the subtree but declared above it.
     fn inherited_decls(&self) -> Vec<NsDecl> {
-        let mut used = Vec::new();
+        let mut used = Prefixes::default();
         self.collect_prefixes(&mut used);
+        let used = used.in_order;
         let mut out: Vec<NsDecl> = Vec::new();
         for prefix in used {
             if self.decls.iter().any(|d| d.prefix == prefix) {
@@ -214,20 +249,15 @@ impl Element {
 
     /// Prefixes used by names in the subtree, and by QName-like attribute values
     /// (`xsi:type="xsd:string"`), each once.
-    fn collect_prefixes(&self, used: &mut Vec<String>) {
-        let mut add = |p: &str| {
-            if p != "xml" && !used.iter().any(|u| u == p) {
-                used.push(p.to_string());
-            }
-        };
-        add(prefix_of(&self.raw_name));
+    fn collect_prefixes(&self, used: &mut Prefixes) {
+        used.add(prefix_of(&self.raw_name));
         for a in &self.attributes {
             if let Some((p, _)) = a.raw_name.split_once(':') {
-                add(p);
+                used.add(p);
             }
             if let Some((p, rest)) = a.value.split_once(':') {
                 if is_ncname(p) && is_ncname(rest) {
-                    add(p);
+                    used.add(p);
                 }
             }
         }
@@ -274,6 +304,23 @@ impl Element {
     }
 }
 
+/// Distinct prefixes in first-use order (a set beside the list keeps adding linear: a subtree
+/// may use as many prefixes as it has attributes).
+#[derive(Default)]
+struct Prefixes {
+    in_order: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Prefixes {
+    fn add(&mut self, prefix: &str) {
+        if prefix != "xml" && !self.seen.contains(prefix) {
+            self.seen.insert(prefix.to_string());
+            self.in_order.push(prefix.to_string());
+        }
+    }
+}
+
 fn prefix_of(raw: &str) -> &str {
     raw.split_once(':').map(|(p, _)| p).unwrap_or("")
 }
@@ -309,6 +356,7 @@ pub fn escape(text: &str) -> String {
 pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|_| XmlError::Encoding)?;
+    check_chars(text)?;
     let mut reader = Reader::from_str(text);
     let config = reader.config_mut();
     config.trim_text(false);
@@ -344,7 +392,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     return Err(XmlError::TooDeep(limits.max_depth));
                 }
                 let parent = stack.last().map(|p| &p.scope).unwrap_or(&root_scope);
-                let el = open_element(start, parent)?;
+                let el = open_element(start, parent, limits)?;
                 nodes += 1 + el.attributes.len() + el.decls.len();
                 if nodes > limits.max_nodes {
                     return Err(XmlError::TooManyNodes(limits.max_nodes));
@@ -370,17 +418,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 push_text(&mut stack, &text)?;
             }
             Event::GeneralRef(r) => {
-                let c = match r
-                    .resolve_char_ref()
-                    .map_err(|e| XmlError::Malformed(e.to_string()))?
-                {
-                    Some(c) => c,
-                    None => {
-                        let name = r.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
-                        predefined_entity(&name)
-                            .ok_or_else(|| XmlError::UndefinedEntity(name.into_owned()))?
-                    }
-                };
+                let c = resolve_reference(&r)?;
                 push_text(&mut stack, c.encode_utf8(&mut [0u8; 4]))?;
             }
             Event::Comment(_) | Event::PI(_) => {}
@@ -395,9 +433,79 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
     root.ok_or(XmlError::Empty)
 }
 
+/// Whether XML 1.0 allows the character (its `Char` production).
+fn is_xml_char(c: char) -> bool {
+    matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// Refuse a character XML does not allow, written raw. UTF-8 holds no surrogates, so what is
+/// left to find is a C0 control other than tab, LF and CR, and U+FFFE or U+FFFF (`EF BF BE`,
+/// `EF BF BF`); one pass over the bytes.
+pub(crate) fn check_chars(text: &str) -> Result<(), XmlError> {
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
+            return Err(XmlError::InvalidChar(u32::from(b)));
+        }
+        if b == 0xEF && bytes.get(i + 1) == Some(&0xBF) {
+            match bytes.get(i + 2) {
+                Some(0xBE) => return Err(XmlError::InvalidChar(0xFFFE)),
+                Some(0xBF) => return Err(XmlError::InvalidChar(0xFFFF)),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The character a reference in text stands for: a character reference to a character XML
+/// allows, or one of the five predefined entities.
+pub(crate) fn resolve_reference(r: &BytesRef<'_>) -> Result<char, XmlError> {
+    match r
+        .resolve_char_ref()
+        .map_err(|e| XmlError::Malformed(e.to_string()))?
+    {
+        Some(c) if is_xml_char(c) => Ok(c),
+        Some(c) => Err(XmlError::InvalidChar(c as u32)),
+        None => {
+            let name = r.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
+            predefined_entity(&name).ok_or_else(|| XmlError::UndefinedEntity(name.into_owned()))
+        }
+    }
+}
+
+/// The attributes of a start tag, namespace declarations included, read under the attribute
+/// limit: the limit is checked as each attribute is read, so quick-xml's duplicate check
+/// (linear in the attributes before it) costs at most `max_attributes`² per element.
+pub(crate) fn read_attributes<'a>(
+    start: &'a BytesStart<'_>,
+    limits: Limits,
+) -> Result<Vec<QuickAttribute<'a>>, XmlError> {
+    let mut out = Vec::new();
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
+        if out.len() == limits.max_attributes {
+            return Err(XmlError::TooManyAttributes(limits.max_attributes));
+        }
+        out.push(attr);
+    }
+    Ok(out)
+}
+
+/// An attribute's value with its references resolved: only predefined entities and
+/// characters XML allows.
+pub(crate) fn attribute_value<'a>(attr: &'a QuickAttribute<'_>) -> Result<Cow<'a, str>, XmlError> {
+    let value = attr.unescape_value().map_err(attribute_value_error)?;
+    if matches!(value, Cow::Owned(_)) {
+        // References were resolved: what they stand for must be allowed too.
+        check_chars(&value)?;
+    }
+    Ok(value)
+}
+
 /// An attribute value that cannot be unescaped: a reference to an undeclared entity, or else
 /// malformed.
-pub(crate) fn attribute_value_error(e: quick_xml::Error) -> XmlError {
+fn attribute_value_error(e: quick_xml::Error) -> XmlError {
     match e {
         quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(_, name)) => {
             XmlError::UndefinedEntity(name)
@@ -441,17 +549,17 @@ fn close(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
     }
 }
 
-fn open_element(start: &BytesStart<'_>, parent: &Arc<Scope>) -> Result<Element, XmlError> {
+fn open_element(
+    start: &BytesStart<'_>,
+    parent: &Arc<Scope>,
+    limits: Limits,
+) -> Result<Element, XmlError> {
     let raw_name = utf8(start.name().as_ref())?.to_string();
     let mut decls = Vec::new();
     let mut raw_attrs = Vec::new();
-    for attr in start.attributes() {
-        let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
+    for attr in read_attributes(start, limits)? {
         let key = utf8(attr.key.as_ref())?.to_string();
-        let value = attr
-            .unescape_value()
-            .map_err(attribute_value_error)?
-            .into_owned();
+        let value = attribute_value(&attr)?.into_owned();
         if key == "xmlns" {
             decls.push(NsDecl {
                 prefix: String::new(),
@@ -474,9 +582,15 @@ fn open_element(start: &BytesStart<'_>, parent: &Arc<Scope>) -> Result<Element, 
     let scope = if decls.is_empty() {
         Arc::clone(parent)
     } else {
-        let mut bindings = parent.bindings.clone();
-        bindings.extend(decls.iter().cloned());
-        Arc::new(Scope { bindings })
+        let in_scope = parent.in_scope + decls.len();
+        if in_scope > limits.max_namespaces {
+            return Err(XmlError::TooManyNamespaces(limits.max_namespaces));
+        }
+        Arc::new(Scope {
+            decls: decls.clone(),
+            parent: Some(Arc::clone(parent)),
+            in_scope,
+        })
     };
     let (ns, local) = resolve(&scope, &raw_name, true)?;
     let mut attributes = Vec::with_capacity(raw_attrs.len());
@@ -556,6 +670,7 @@ mod tests {
         let limits = Limits {
             max_depth: 8,
             max_nodes: 4,
+            ..Limits::default()
         };
         assert!(parse(br#"<a x="1"><b/><c/></a>"#, limits).is_ok());
         assert_eq!(
@@ -565,10 +680,83 @@ mod tests {
     }
 
     #[test]
+    fn refuses_characters_xml_does_not_allow_raw_or_referenced() {
+        for (doc, c) in [
+            ("<a>\u{0}</a>", 0),
+            ("<a>\u{1}</a>", 1),
+            ("<a b=\"\u{1f}\"/>", 0x1f),
+            ("<a>\u{fffe}</a>", 0xfffe),
+            ("<a>\u{ffff}</a>", 0xffff),
+            ("<a>&#1;</a>", 1),
+            ("<a>&#x1;</a>", 1),
+            ("<a>&#xFFFE;</a>", 0xfffe),
+            ("<a b=\"&#1;\"/>", 1),
+            ("<a b=\"x&#xFFFF;\"/>", 0xffff),
+        ] {
+            assert_eq!(p(doc).unwrap_err(), XmlError::InvalidChar(c), "{doc:?}");
+        }
+        let ok = p("<a b=\"&#9;&#xA;&#xD;\u{fffd}\u{10000}\">\t\n\r&#xD7FF;&#xE000;\u{feff}</a>")
+            .unwrap();
+        assert_eq!(ok.attribute("", "b"), Some("\t\n\r\u{fffd}\u{10000}"));
+    }
+
+    #[test]
+    fn refuses_more_attributes_than_the_limit_on_one_element() {
+        let limits = Limits {
+            max_attributes: 3,
+            ..Limits::default()
+        };
+        assert!(parse(br#"<a x="1" y="2" xmlns:p="urn:p"/>"#, limits).is_ok());
+        assert_eq!(
+            parse(br#"<a x="1" y="2" z="3" xmlns:p="urn:p"/>"#, limits).unwrap_err(),
+            XmlError::TooManyAttributes(3)
+        );
+        // Found before quick-xml's duplicate check would read the rest.
+        let many: String = (0..100_000).map(|i| format!(" a{i}=\"\"")).collect();
+        assert_eq!(
+            parse(format!("<a{many}/>").as_bytes(), Limits::default()).unwrap_err(),
+            XmlError::TooManyAttributes(128)
+        );
+    }
+
+    #[test]
+    fn namespace_scopes_are_shared_and_bounded() {
+        let limits = Limits {
+            max_namespaces: 4,
+            ..Limits::default()
+        };
+        // Four in scope at once, however many in the document.
+        let siblings: String = (0..50)
+            .map(|i| format!(r#"<p{i}:c xmlns:p{i}="urn:{i}"/>"#))
+            .collect();
+        let doc = format!(r#"<r xmlns:a="urn:a" xmlns:b="urn:b" xmlns:c="urn:c">{siblings}</r>"#);
+        let root = parse(doc.as_bytes(), limits).unwrap();
+        assert!(root.elements().nth(49).unwrap().is("urn:49", "c"));
+        assert_eq!(
+            parse(
+                br#"<r xmlns:a="urn:a" xmlns:b="urn:b"><c xmlns:c="urn:c"><d xmlns:d="urn:d" xmlns:e="urn:e"/></c></r>"#,
+                limits
+            )
+            .unwrap_err(),
+            XmlError::TooManyNamespaces(4)
+        );
+        // A redeclaration shadows the outer binding; the outer one is back after it.
+        let root = p(r#"<r xmlns:a="urn:1"><a:x xmlns:a="urn:2"><a:y/></a:x><a:z/></r>"#).unwrap();
+        let x = root.first_element().unwrap();
+        assert!(x.is("urn:2", "x") && x.first_element().unwrap().is("urn:2", "y"));
+        assert!(root.elements().nth(1).unwrap().is("urn:1", "z"));
+        assert_eq!(
+            x.first_element().unwrap().to_standalone_xml(),
+            r#"<a:y xmlns:a="urn:2"/>"#
+        );
+    }
+
+    #[test]
     fn refuses_deep_nesting_at_the_limit() {
         let limits = Limits {
             max_depth: 3,
             max_nodes: 100,
+            ..Limits::default()
         };
         assert!(parse(b"<a><b><c/></b></a>", limits).is_ok());
         assert_eq!(
@@ -728,7 +916,7 @@ mod tests {
             /// Arbitrary bytes never panic the reader.
             #[test]
             fn arbitrary_bytes_are_refused_or_read(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
-                let _ = parse(&bytes, Limits { max_depth: 8, max_nodes: 64 });
+                let _ = parse(&bytes, Limits { max_depth: 8, max_nodes: 64, ..Limits::default() });
             }
         }
     }
