@@ -134,8 +134,8 @@ pub struct LimitsConfig {
     pub request_timeout_ms: u64,
     /// Time allowed for an adapter call, in ms; must be below `request_timeout_ms`.
     pub adapter_timeout_ms: u64,
-    /// Time from the end of the TLS handshake to the first complete request headers, in ms:
-    /// a connection that sends nothing (or only an HTTP/2 preface) is closed then.
+    /// Time from accept (the TLS handshake included) to the first complete request headers,
+    /// in ms: a connection that sends nothing (or only an HTTP/2 preface) is closed then.
     pub first_request_timeout_ms: u64,
     /// Time a connection may stay open with no request in flight, in ms (HTTP/1.1 and HTTP/2).
     pub idle_timeout_ms: u64,
@@ -164,7 +164,7 @@ impl Default for LimitsConfig {
             header_read_timeout_ms: 10_000,
             request_timeout_ms: 30_000,
             adapter_timeout_ms: 20_000,
-            first_request_timeout_ms: 10_000,
+            first_request_timeout_ms: 20_000,
             idle_timeout_ms: 60_000,
             http2_keepalive_interval_ms: 20_000,
             http2_keepalive_timeout_ms: 10_000,

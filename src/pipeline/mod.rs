@@ -197,8 +197,10 @@ impl Gateway {
         facts: &mut CallFacts,
     ) -> Result<Response, (Error, Option<String>)> {
         // 1. Envelope.
-        let env =
-            Envelope::parse(req.content_type, body, self.limits).map_err(|e| (e.into(), None))?;
+        let env = off_the_runtime(body.len(), || {
+            Envelope::parse(req.content_type, body, self.limits)
+        })
+        .map_err(|e| (e.into(), None))?;
         let relates_to = env.addressing().message_id;
         facts.soap = Some(env.version.label());
         facts.message_id = relates_to.clone();
@@ -240,10 +242,8 @@ impl Gateway {
                         _ => "the certificate is not in force".into(),
                     })
             };
-            let signed = self
-                .signing
-                .requests
-                .check(
+            let signed = off_the_runtime(body.len(), || {
+                self.signing.requests.check(
                     env.root(),
                     env.version.envelope_ns(),
                     body,
@@ -254,7 +254,8 @@ impl Gateway {
                         now,
                     },
                 )
-                .map_err(|e| fail(e.into()))?;
+            })
+            .map_err(|e| fail(e.into()))?;
             facts.request_signer = signed.map(|s| s.certificate_sha256);
         }
 
@@ -402,6 +403,24 @@ impl Gateway {
         Ok(xml::parse(filtered.xml.as_bytes(), self.limits)
             .map_err(invalid)?
             .to_standalone_xml())
+    }
+}
+
+/// Bodies from this size on are read, and their signatures checked, off the async runtime.
+const LARGE_BODY: usize = 64 * 1024;
+
+/// Run `work` on the request's bytes (`size` of them), which costs time in proportion to them:
+/// for a large body with [`tokio::task::block_in_place`], so that the worker's other
+/// connections move to another thread instead of waiting; a small one (almost every call)
+/// inline, where the hand-over would cost more than the work.
+fn off_the_runtime<T>(size: usize, work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let multi_thread =
+        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
+    if size >= LARGE_BODY && multi_thread {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
     }
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests: a real gateway on a loopback port, real certificates, real TLS, a real
 //! SQLite store, and clients that speak HTTP over mutual TLS.
 
+mod attacks;
 mod audit;
 mod calls;
 mod cli;

@@ -9,6 +9,7 @@
 //! Every byte goes to 127.0.0.1, every loop ends at a deadline, and the child processes and
 //! the temporary data directory are removed on every way out.
 
+mod attack;
 mod drive;
 mod procs;
 mod report;
@@ -88,6 +89,8 @@ enum Command {
     /// The static responder (started by the benchmark itself).
     #[command(hide = true)]
     Responder(responder::Args),
+    /// One hostile request, with a good client beside it: what it costs the gateway.
+    Attack(attack::Args),
 }
 
 /// Time given to each measurement before it counts: connections are open, caches are warm.
@@ -100,6 +103,10 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Responder(args)) => responder::run(args).await.map(|()| true),
+        Some(Command::Attack(args)) => match regway_executable(args.regway.clone()) {
+            Ok(regway) => attack::run(args, regway).await,
+            Err(e) => Err(e),
+        },
         // On Ctrl-C the benchmark future is dropped, so its guards still clean up.
         None => tokio::select! {
             r = bench(cli.bench) => r,
@@ -121,20 +128,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<bool> {
     if cfg!(debug_assertions) {
         eprintln!("warning: regway-load is a debug build; the client will be the bottleneck (use --release)");
     }
-    let regway = match args.regway {
-        Some(p) => p,
-        None => std::env::current_exe()
-            .context("cannot locate this executable")?
-            .parent()
-            .context("this executable has no parent directory")?
-            .join("regway"),
-    };
-    if !regway.is_file() {
-        bail!(
-            "no regway executable at {} (build it with `cargo build --release -p regway`, or pass --regway)",
-            regway.display()
-        );
-    }
+    let regway = regway_executable(args.regway)?;
 
     let dir = tempfile::Builder::new()
         .prefix("regway-load-")
@@ -280,6 +274,25 @@ async fn verify_signed_reply(gateway: &Target, data: &Path) -> anyhow::Result<()
         report.profile, report.signature_method, report.signer_subject
     );
     Ok(())
+}
+
+/// The regway executable to drive: `given`, or `regway` next to this executable.
+fn regway_executable(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    let regway = match given {
+        Some(p) => p,
+        None => std::env::current_exe()
+            .context("cannot locate this executable")?
+            .parent()
+            .context("this executable has no parent directory")?
+            .join("regway"),
+    };
+    if !regway.is_file() {
+        bail!(
+            "no regway executable at {} (build it with `cargo build --release -p regway`, or pass --regway)",
+            regway.display()
+        );
+    }
+    Ok(regway)
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
