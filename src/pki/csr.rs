@@ -6,7 +6,9 @@
 //! 3. **CN**: exactly one commonName, not empty (it names the system);
 //! 4. **C**: exactly one countryName, `BG`;
 //! 5. **O**: exactly one organizationName, equal to the consumer's registered name;
-//! 6. **attributes**: only C, ST, L, O, OU, CN and serialNumber in the subject.
+//! 6. **attributes**: only C, ST, L, O, OU, CN and serialNumber in the subject, each at most
+//!    once and one per RDN (the certificate is issued with the CSR's subject attribute by
+//!    attribute, and a subject that repeats one or groups several in an RDN could not be).
 //!
 //! Extensions the CSR requests are ignored: the CA alone decides them (clientAuth, digital
 //! signature, no CA).
@@ -46,6 +48,8 @@ pub enum CsrRefusal {
     Organization { expected: String, found: String },
     #[error("rule 6 (attributes): the subject may contain only C, ST, L, O, OU, CN and serialNumber; found {0}")]
     Attribute(String),
+    #[error("rule 6 (attributes): each subject attribute may occur once, one per RDN; found {0}")]
+    Repeated(String),
 }
 
 /// A CSR that passed every rule: what the CA needs to sign it.
@@ -94,7 +98,16 @@ pub fn check(input: &[u8], organization: &str) -> Result<CheckedCsr, CsrRefusal>
             found: values(subject, &OID_X509_ORGANIZATION_NAME),
         });
     }
-    // The issued subject is the CSR's, attribute by attribute, in its order.
+    // The issued subject is the CSR's, attribute by attribute, in its order. rcgen's
+    // `DistinguishedName` holds one value per attribute type, one per RDN: a subject it cannot
+    // hold is refused, not issued changed.
+    if let Some(rdn) = subject.iter().find(|rdn| rdn.iter().nth(1).is_some()) {
+        let types: Vec<String> = rdn.iter().map(|a| a.attr_type().to_id_string()).collect();
+        return Err(CsrRefusal::Repeated(format!(
+            "a multi-valued RDN ({})",
+            types.join(" + ")
+        )));
+    }
     let mut dn = DistinguishedName::new();
     for attr in subject.iter_attributes() {
         let t = attr.attr_type();
@@ -115,6 +128,9 @@ pub fn check(input: &[u8], organization: &str) -> Result<CheckedCsr, CsrRefusal>
         } else {
             return Err(CsrRefusal::Attribute(t.to_id_string()));
         };
+        if dn.get(&kind).is_some() {
+            return Err(CsrRefusal::Repeated(format!("{} twice", t.to_id_string())));
+        }
         let value = attr
             .as_str()
             .map_err(|_| CsrRefusal::Attribute(format!("{} (not a string)", t.to_id_string())))?;
@@ -254,6 +270,23 @@ mod tests {
             check(b"not a csr", "Org"),
             Err(CsrRefusal::Unreadable(_))
         ));
+        // Found by the CSR oracle (fuzz/regressions/csr): rcgen's subject holds one value per
+        // attribute type, so a repeated OU or a multi-valued RDN would be issued changed.
+        for (csr, found) in [
+            (
+                &include_bytes!("../../fuzz/regressions/csr/repeated-ou.der")[..],
+                "2.5.4.11 twice",
+            ),
+            (
+                &include_bytes!("../../fuzz/regressions/csr/multi-valued-rdn.der")[..],
+                "a multi-valued RDN (2.5.4.3 + 2.5.4.11)",
+            ),
+        ] {
+            assert_eq!(
+                check(csr, "regway fuzz").unwrap_err(),
+                CsrRefusal::Repeated(found.into())
+            );
+        }
         assert_eq!(modulus_bits(&[0, 0x80, 0]), 16);
         assert_eq!(modulus_bits(&[0x01, 0]), 9);
     }
