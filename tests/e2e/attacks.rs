@@ -16,7 +16,9 @@ use regway_test_support::client::{tls_config, tls_stream};
 use regway_test_support::{soap, GatewayOptions, HttpVersion, Reply, TestGateway, TestPki};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::{audited, between, fault_code, in_band_error, known_egn, person_data_soap11};
+use crate::{
+    audited, between, closed_within, fault_code, in_band_error, known_egn, person_data_soap11,
+};
 
 async fn post(gw: &TestGateway, body: impl Into<bytes::Bytes>) -> Reply {
     let mut c = gw.connect_granted().await;
@@ -241,21 +243,6 @@ fn short_connection_limits() -> GatewayOptions {
         },
         ..GatewayOptions::default()
     }
-}
-
-/// Reads until the peer closes the connection (or fails it); true if that happened in time.
-async fn closed_within<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, limit: Duration) -> bool {
-    let mut buf = [0u8; 1024];
-    tokio::time::timeout(limit, async {
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => continue,
-            }
-        }
-    })
-    .await
-    .is_ok()
 }
 
 async fn raw(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use regway_test_support::registry::{echo_request, SlowRegistry, SLOW_ECHO};
 use regway_test_support::{soap, Connection, GatewayOptions, HttpVersion, Identity, TestGateway};
 
-use crate::between;
+use crate::{between, closed_within};
 
 #[tokio::test]
 async fn shutdown_drains_in_flight_requests_then_refuses_connections() {
@@ -164,22 +164,6 @@ async fn binary_quickstart_serve_and_sigterm() {
         .await
         .unwrap();
     assert!(log.contains("regway stopped"), "{log}");
-}
-
-/// Reads until the peer closes the connection (or fails it); true if that happened in time.
-async fn closed_within<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, limit: Duration) -> bool {
-    use tokio::io::AsyncReadExt;
-    let mut buf = [0u8; 1024];
-    tokio::time::timeout(limit, async {
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => continue,
-            }
-        }
-    })
-    .await
-    .is_ok()
 }
 
 fn short_timeouts() -> GatewayOptions {

@@ -34,6 +34,25 @@ pub fn person_data_soap11() -> String {
     ))
 }
 
+/// Reads until the peer closes the connection (or fails it); true if that happened in time.
+pub async fn closed_within<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    limit: std::time::Duration,
+) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
 /// The text between `<tag>` and `</tag>` (first occurrence), for asserting on answers.
 pub fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
     let start = text.find(open)? + open.len();

@@ -74,13 +74,8 @@ fn hostile(case: Case, n: usize, children: usize) -> String {
 }
 
 pub async fn run(args: Args, regway: PathBuf) -> anyhow::Result<bool> {
-    let dir = tempfile::Builder::new()
-        .prefix("regway-attack-")
-        .tempdir()
-        .context("cannot create a temporary directory")?;
+    let (dir, addr) = procs::quickstart_dir(&regway, "regway-attack-")?;
     let data = dir.path();
-    let addr = procs::free_port()?;
-    procs::quickstart(&regway, data, addr)?;
     let pki = data.join("pki");
     let read = |p: PathBuf| std::fs::read_to_string(&p).with_context(|| format!("{}", p.display()));
     let ca = read(pki.join("ca.pem"))?;

@@ -130,13 +130,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<bool> {
     }
     let regway = regway_executable(args.regway)?;
 
-    let dir = tempfile::Builder::new()
-        .prefix("regway-load-")
-        .tempdir()
-        .context("cannot create a temporary directory")?;
+    let (dir, gateway_addr) = procs::quickstart_dir(&regway, "regway-load-")?;
     let data = dir.path();
-    let gateway_addr = procs::free_port()?;
-    procs::quickstart(&regway, data, gateway_addr)?;
 
     let consumer = if args.fields.is_empty() {
         "consumer-granted"

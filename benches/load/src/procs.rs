@@ -14,6 +14,21 @@ pub fn free_port() -> anyhow::Result<SocketAddr> {
     listener.local_addr().context("cannot read the bound port")
 }
 
+/// A temporary data directory (named `prefix…`) set up by [`quickstart`] for a gateway that
+/// will listen on the address returned.
+pub fn quickstart_dir(
+    regway: &Path,
+    prefix: &str,
+) -> anyhow::Result<(tempfile::TempDir, SocketAddr)> {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let addr = free_port()?;
+    quickstart(regway, dir.path(), addr)?;
+    Ok((dir, addr))
+}
+
 /// `regway quickstart --no-serve`: the example PKI, the store with its grants and the sample
 /// request, exactly as a new user gets them.
 pub fn quickstart(regway: &Path, data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
