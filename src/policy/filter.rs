@@ -361,9 +361,9 @@ mod tests {
 
     fn flatten(root: &Element) -> Flat {
         fn walk(e: &Element, path: &str, out: &mut Flat) {
-            let attribute = |a: &Attribute| (a.ns.clone(), a.local.clone(), a.value.clone());
+            let attribute = |a: &Attribute| (a.ns.to_string(), a.local.clone(), a.value.clone());
             let attributes = e.attributes.iter().map(attribute).collect();
-            out.push((path.to_string(), e.ns.clone(), e.text(), attributes));
+            out.push((path.to_string(), e.ns.to_string(), e.text(), attributes));
             for c in e.elements() {
                 let child = match path {
                     "" => c.local.clone(),

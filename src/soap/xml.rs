@@ -17,11 +17,14 @@
 //!
 //! Work and memory grow linearly with the input: namespace scopes are a chain shared by
 //! descendants (an element that declares something adds one link, never a copy of what is in
-//! scope), and the attribute limit is enforced while a start tag is read, before quick-xml's
-//! duplicate-attribute check (linear per attribute) can turn quadratic.
+//! scope), an element's or attribute's namespace name is shared with the declaration it
+//! resolves to (a copy per element would let one long URI, declared once, claim its length
+//! again for every element in it), and the attribute limit is enforced while a start tag is
+//! read, before quick-xml's duplicate-attribute check (linear per attribute) can turn
+//! quadratic.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use quick_xml::events::attributes::Attribute as QuickAttribute;
 use quick_xml::events::{BytesRef, BytesStart, Event};
@@ -76,23 +79,89 @@ pub struct NsDecl {
     pub uri: String,
 }
 
+/// A namespace name (empty for no namespace). Every element and attribute in a namespace
+/// shares the one copy its declaration made, so a name costs its length once per declaration,
+/// not once per element. Compares with `&str` and reads as one (`Deref<Target = str>`).
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Namespace(Option<Arc<str>>);
+
+impl Namespace {
+    pub fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or("")
+    }
+
+    fn new(uri: &str) -> Namespace {
+        Namespace((!uri.is_empty()).then(|| Arc::from(uri)))
+    }
+
+    /// The namespace of `xml:` attributes, allocated once per process.
+    fn xml() -> Namespace {
+        static XML: OnceLock<Namespace> = OnceLock::new();
+        XML.get_or_init(|| Namespace::new(XML_NS)).clone()
+    }
+}
+
+impl std::ops::Deref for Namespace {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for Namespace {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Namespace {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Namespace {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl std::fmt::Display for Namespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl From<&str> for Namespace {
+    fn from(uri: &str) -> Namespace {
+        Namespace::new(uri)
+    }
+}
+
 /// The namespace bindings in scope at an element: the declarations of the nearest element
 /// that declares any, linked to its parent's scope. Descendants that declare nothing share
 /// it, so a document's scopes together hold each declaration once.
 #[derive(Debug, Default)]
 pub struct Scope {
-    decls: Vec<NsDecl>,
+    /// Prefix → namespace, as declared on one element.
+    decls: Vec<(String, Namespace)>,
     parent: Option<Arc<Scope>>,
     /// Declarations in scope, this link's included (what the namespace limit counts).
     in_scope: usize,
 }
 
 impl Scope {
-    fn lookup(&self, prefix: &str) -> Option<&str> {
+    fn lookup(&self, prefix: &str) -> Option<&Namespace> {
         let mut link = Some(self);
         while let Some(scope) = link {
-            if let Some(d) = scope.decls.iter().rev().find(|d| d.prefix == prefix) {
-                return Some(d.uri.as_str());
+            if let Some((_, ns)) = scope.decls.iter().rev().find(|(p, _)| p == prefix) {
+                return Some(ns);
             }
             link = scope.parent.as_deref();
         }
@@ -106,7 +175,7 @@ pub struct Attribute {
     /// The attribute name as written (`xsi:nil`).
     pub raw_name: String,
     /// Its namespace (empty for unprefixed attributes).
-    pub ns: String,
+    pub ns: Namespace,
     pub local: String,
     pub value: String,
 }
@@ -124,7 +193,7 @@ pub struct Element {
     /// The element name as written (`s:Envelope`).
     pub raw_name: String,
     /// The namespace URI (empty for no namespace).
-    pub ns: String,
+    pub ns: Namespace,
     pub local: String,
     /// The namespace declarations written on this element.
     pub decls: Vec<NsDecl>,
@@ -587,7 +656,10 @@ fn open_element(
             return Err(XmlError::TooManyNamespaces(limits.max_namespaces));
         }
         Arc::new(Scope {
-            decls: decls.clone(),
+            decls: decls
+                .iter()
+                .map(|d| (d.prefix.clone(), Namespace::new(&d.uri)))
+                .collect(),
             parent: Some(Arc::clone(parent)),
             in_scope,
         })
@@ -616,15 +688,18 @@ fn open_element(
 
 /// Resolve a name. Unprefixed attributes are in no namespace; unprefixed elements take the
 /// default namespace.
-fn resolve(scope: &Scope, raw: &str, is_element: bool) -> Result<(String, String), XmlError> {
+fn resolve(scope: &Scope, raw: &str, is_element: bool) -> Result<(Namespace, String), XmlError> {
     match raw.split_once(':') {
-        Some(("xml", local)) => Ok((XML_NS.to_string(), local.to_string())),
+        Some(("xml", local)) => Ok((Namespace::xml(), local.to_string())),
         Some((prefix, local)) => match scope.lookup(prefix) {
-            Some(uri) => Ok((uri.to_string(), local.to_string())),
+            Some(ns) => Ok((ns.clone(), local.to_string())),
             None => Err(XmlError::UnboundPrefix(prefix.to_string())),
         },
-        None if is_element => Ok((scope.lookup("").unwrap_or("").to_string(), raw.to_string())),
-        None => Ok((String::new(), raw.to_string())),
+        None if is_element => Ok((
+            scope.lookup("").cloned().unwrap_or_default(),
+            raw.to_string(),
+        )),
+        None => Ok((Namespace::default(), raw.to_string())),
     }
 }
 
@@ -751,6 +826,27 @@ mod tests {
         );
     }
 
+    /// Found by the fuzz oracle's memory bound (fuzz/regressions/xml/long-namespace-uri.xml):
+    /// each element used to copy its namespace name, so one long URI declared once cost its
+    /// length again per element (180 KB of input held 2 GB).
+    #[test]
+    fn elements_and_attributes_share_their_namespace_name() {
+        let uri = "u".repeat(10_000);
+        let doc = format!(
+            r#"<r xmlns="{uri}" xmlns:p="{uri}">{}</r>"#,
+            r#"<a p:b=""/>"#.repeat(1_000)
+        );
+        let root = p(&doc).unwrap();
+        let shared = root.ns.0.as_ref().unwrap();
+        for a in root.elements() {
+            assert!(Arc::ptr_eq(a.ns.0.as_ref().unwrap(), shared));
+            assert_eq!(a.attributes[0].ns, uri);
+        }
+        assert_eq!(root.elements().count(), 1_000);
+        assert_eq!(p("<r/>").unwrap().ns, "");
+        assert_eq!(p(r#"<r xml:lang="bg"/>"#).unwrap().attributes[0].ns, XML_NS);
+    }
+
     #[test]
     fn refuses_deep_nesting_at_the_limit() {
         let limits = Limits {
@@ -828,11 +924,11 @@ mod tests {
             let mut attributes: Vec<_> = e
                 .attributes
                 .iter()
-                .map(|a| (a.ns.clone(), a.local.clone(), a.value.clone()))
+                .map(|a| (a.ns.to_string(), a.local.clone(), a.value.clone()))
                 .collect();
             attributes.sort();
             Shape::Element {
-                ns: e.ns.clone(),
+                ns: e.ns.to_string(),
                 local: e.local.clone(),
                 attributes,
                 children: e
