@@ -125,10 +125,11 @@ impl Envelope {
     /// that a logging proxy or a firewall never looks at must not be the one served.
     fn check_layout(&self) -> Result<(), SoapError> {
         let ns = self.version.envelope_ns();
+        // XML's white space only: U+00A0 and the like are text.
         let text_in = |e: &Element| {
             e.children
                 .iter()
-                .any(|n| matches!(n, Node::Text(t) if !t.trim().is_empty()))
+                .any(|n| matches!(n, Node::Text(t) if !xml::is_xml_space(t.as_bytes())))
         };
         let mut children = self.root.elements();
         let mut next = children.next();
@@ -322,6 +323,9 @@ mod tests {
         );
         layout("<s:Body>text<a/></s:Body>");
         layout("text<s:Body><a/></s:Body>");
+        // Found by the envelope oracle: a no-break space is text, not white space.
+        layout("<s:Body>\u{a0}<a/></s:Body>");
+        layout("\u{3000}<s:Body><a/></s:Body>");
         assert_eq!(
             parse("text/xml", &env("<s:Header/>")).unwrap_err(),
             EnvelopeError::Soap(SoapError::NoBody)
