@@ -14,8 +14,6 @@ use crate::names::{self, Scope};
 use crate::xsd::model::*;
 use crate::xsd::SchemaSet;
 
-const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
-
 /// The Rust type of an XSD built-in simple type, `None` for an unknown name.
 pub fn builtin(name: &str) -> Option<&'static str> {
     Some(match name {

@@ -93,7 +93,10 @@ fn qname(node: Node<'_, '_>, value: &str) -> QName {
         Some((p, l)) => (Some(p), l),
         None => (None, value),
     };
-    QName::new(node.lookup_namespace_uri(prefix).unwrap_or(""), local)
+    QName::new(
+        crate::xsd::model::lookup_prefix(node, prefix).unwrap_or(""),
+        local,
+    )
 }
 
 fn children<'a, 'i>(

@@ -8,6 +8,19 @@ use std::sync::Arc;
 /// The XML Schema namespace.
 pub const XS: &str = "http://www.w3.org/2001/XMLSchema";
 
+/// The namespace of the `xml` prefix, bound in every document without a declaration
+/// (Namespaces in XML §3).
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// The namespace URI of `prefix` at `node`: its declaration in scope, except that `xml` is always
+/// bound (an explicit `xmlns:xml` may only repeat the same URI).
+pub fn lookup_prefix<'a>(node: roxmltree::Node<'a, '_>, prefix: Option<&str>) -> Option<&'a str> {
+    if prefix == Some("xml") {
+        return Some(XML_NS);
+    }
+    node.lookup_namespace_uri(prefix)
+}
+
 /// A namespace-qualified name. `ns` is the URI ("" for no namespace), `name` the local name
 /// exactly as written in the schema (trailing spaces and look-alike letters included).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

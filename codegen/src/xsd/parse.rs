@@ -138,7 +138,7 @@ impl Parser {
             Some((p, l)) => (Some(p), l),
             None => (None, value),
         };
-        let ns = match node.lookup_namespace_uri(prefix) {
+        let ns = match lookup_prefix(node, prefix) {
             Some(ns) => ns,
             None if prefix.is_none() => "",
             None => {
