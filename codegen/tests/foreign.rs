@@ -81,3 +81,59 @@ fn xml_prefix_is_always_bound_in_qname_values() {
 fn w3c_xml_xsd_generates() {
     generate_xsd(&[shared("w3c/xml.xsd")], &EmitOptions::default()).expect("xml.xsd");
 }
+
+// 2. A schema file that begins with a DOCTYPE with an internal subset.
+#[test]
+fn doctype_internal_entities_are_read_and_bounded() {
+    let main = r#"<?xml version="1.0"?>
+<!DOCTYPE schema PUBLIC "-//W3C//DTD XMLSchema 200102//EN" "http://www.w3.org/2001/XMLSchema.dtd" [
+  <!ATTLIST schema xmlns:t CDATA #FIXED "urn:t">
+  <!ENTITY t 'urn:t'>
+  <!ENTITY % p ''>
+]>
+<schema xmlns="http://www.w3.org/2001/XMLSchema" xmlns:t="&t;" targetNamespace="&t;" elementFormDefault="qualified">
+  <element name="E" type="t:T"/>
+  <complexType name="T"><sequence><element name="A" type="string"/></sequence></complexType>
+</schema>"#;
+    let src = ok(&[("main.xsd", main)]);
+    assert!(
+        src.contains("rt::ElementDef::new(\"urn:t\", \"E\""),
+        "{src}"
+    );
+    // Nothing external is fetched: an external entity the document uses is an error naming it.
+    let external = main.replace(
+        "<!ENTITY t 'urn:t'>",
+        "<!ENTITY t SYSTEM \"http://example.org/t\">",
+    );
+    let (_dir, g) = generate(&[("main.xsd", &external)]);
+    let msg = g.expect_err("external entity").to_string();
+    assert!(
+        msg.contains("main.xsd:7") && msg.contains("\"t\" is not fetched"),
+        "{msg}"
+    );
+    // Bounded expansion: a billion laughs is refused before it is expanded.
+    let mut laughs = String::from("<!DOCTYPE schema [\n<!ENTITY l0 'lol'>\n");
+    for i in 1..10 {
+        laughs.push_str(&format!(
+            "<!ENTITY l{i} '{}'>\n",
+            format!("&l{};", i - 1).repeat(10)
+        ));
+    }
+    laughs.push_str("]>\n<schema xmlns=\"http://www.w3.org/2001/XMLSchema\"><annotation><documentation>&l9;</documentation></annotation></schema>");
+    let (_dir, g) = generate(&[("laughs.xsd", &laughs)]);
+    let msg = g.expect_err("billion laughs").to_string();
+    assert!(
+        msg.contains("laughs.xsd:13") && msg.contains("more than"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn w3c_xmldsig_core_schema_generates() {
+    let g = generate_xsd(
+        &[shared("w3c/xmldsig-core-schema.xsd")],
+        &EmitOptions::default(),
+    )
+    .expect("xmldsig-core-schema.xsd");
+    assert!(g.source.contains("http://www.w3.org/2000/09/xmldsig#"));
+}

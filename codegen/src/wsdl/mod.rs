@@ -304,7 +304,7 @@ fn sibling_by_namespace(dir: &Path, namespace: Option<&str>, this: &Path) -> Opt
         let Ok(text) = regway_xml_runtime::decode(&bytes) else {
             return false;
         };
-        roxmltree::Document::parse(&text).is_ok_and(|d| {
+        parse::document(p, &text).is_ok_and(|d| {
             let root = d.root_element();
             root.tag_name().namespace() == Some(WSDL)
                 && root.attribute("targetNamespace") == Some(namespace)

@@ -4,6 +4,7 @@
 //! exactly the XSD subset the RegiX corpus uses, keeps every name byte-for-byte, resolves the
 //! corpus' case-mismatched imports, and reports every problem with file and line.
 
+pub mod dtd;
 pub mod load;
 pub mod model;
 pub mod parse;

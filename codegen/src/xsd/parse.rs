@@ -10,10 +10,21 @@ use roxmltree::Node;
 use super::model::*;
 use crate::error::{Error, Result};
 
-/// Reads XML text, tolerating a byte-order mark (many corpus files have one).
+/// Reads a schema or WSDL file's XML text, tolerating a byte-order mark (many corpus files have
+/// one) and a DOCTYPE whose internal subset declares entities, within the bounds of
+/// [`super::dtd`]; nothing external is fetched.
 pub fn document<'t>(path: &std::path::Path, text: &'t str) -> Result<roxmltree::Document<'t>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    roxmltree::Document::parse(text).map_err(|e| Error::Xml {
+    super::dtd::check(text).map_err(|r| Error::Xml {
+        file: path.to_path_buf(),
+        line: r.line,
+        message: format!("DOCTYPE refused: {}", r.message),
+    })?;
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(text, opts).map_err(|e| Error::Xml {
         file: path.to_path_buf(),
         line: e.pos().row,
         message: e.to_string(),
