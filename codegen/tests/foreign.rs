@@ -137,3 +137,73 @@ fn w3c_xmldsig_core_schema_generates() {
     .expect("xmldsig-core-schema.xsd");
     assert!(g.source.contains("http://www.w3.org/2000/09/xmldsig#"));
 }
+
+// 4. Only a real cycle in the base-type chain is a derivation cycle.
+#[test]
+fn a_base_whose_content_holds_its_own_extension_is_not_a_cycle() {
+    // As WS-Policy is written: Operator's content refers to All, whose anonymous type extends
+    // Operator; and a named type extending its container.
+    let main = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t" elementFormDefault="qualified">
+  <xs:complexType name="Operator">
+    <xs:sequence>
+      <xs:element ref="t:All" minOccurs="0" maxOccurs="unbounded"/>
+      <xs:element name="Nested" type="t:Derived" minOccurs="0"/>
+    </xs:sequence>
+    <xs:attribute name="Id" type="xs:ID"/>
+  </xs:complexType>
+  <xs:element name="All">
+    <xs:complexType>
+      <xs:complexContent>
+        <xs:extension base="t:Operator"><xs:attribute name="Extra" type="xs:string"/></xs:extension>
+      </xs:complexContent>
+    </xs:complexType>
+  </xs:element>
+  <xs:complexType name="Derived">
+    <xs:complexContent>
+      <xs:extension base="t:Operator">
+        <xs:sequence><xs:element name="Tail" type="xs:string"/></xs:sequence>
+      </xs:extension>
+    </xs:complexContent>
+  </xs:complexType>
+  <xs:element name="Policy" type="t:Operator"/>
+</xs:schema>"#;
+    let src = ok(&[("main.xsd", main)]);
+    // All has Operator's members and attributes plus its own; Derived has the base's first.
+    let all = src
+        .split("pub struct All {")
+        .nth(1)
+        .expect("All")
+        .split('}')
+        .next()
+        .unwrap();
+    assert!(
+        all.contains("pub all: Vec<All>")
+            && all.contains("pub nested:")
+            && all.contains("pub extra:"),
+        "{all}"
+    );
+    let derived = src
+        .split("pub struct Derived {")
+        .nth(1)
+        .expect("Derived")
+        .split('}')
+        .next()
+        .unwrap();
+    assert!(
+        derived.contains("pub nested:") && derived.contains("pub tail: String"),
+        "{derived}"
+    );
+    // A real cycle (through two types) is still one.
+    let real = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t">
+  <xs:complexType name="A"><xs:complexContent><xs:extension base="t:B"/></xs:complexContent></xs:complexType>
+  <xs:complexType name="B"><xs:complexContent><xs:extension base="t:A"/></xs:complexContent></xs:complexType>
+</xs:schema>"#;
+    let (_dir, g) = generate(&[("real.xsd", real)]);
+    let msg = g.expect_err("real cycle").to_string();
+    assert!(
+        msg.contains("real.xsd:") && msg.contains("derives from itself"),
+        "{msg}"
+    );
+}

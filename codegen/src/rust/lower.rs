@@ -59,6 +59,7 @@ pub fn lower(set: &SchemaSet) -> Result<Module> {
         simple: BTreeMap::new(),
         filling: BTreeSet::new(),
         globals: BTreeMap::new(),
+        deferred: vec![],
     };
     l.module.notes.extend(set.duplicates.iter().cloned());
     for doc in &set.docs {
@@ -94,6 +95,14 @@ pub fn lower(set: &SchemaSet) -> Result<Module> {
             });
         }
     }
+    if let Some(d) = l.deferred.first() {
+        // Every base in `filling` is finished before lowering returns; a derived type still
+        // waiting is a bug here, not in the schema.
+        return Err(Error::Invalid {
+            loc: d.loc.clone(),
+            message: format!("type derived from {} was never lowered", d.base),
+        });
+    }
     mark_boxes(&mut l.module);
     Ok(l.module)
 }
@@ -107,6 +116,18 @@ struct Lowerer<'s> {
     /// Named types being lowered: meeting one again through a base is a derivation cycle.
     filling: BTreeSet<QName>,
     globals: BTreeMap<QName, Value>,
+    /// Complex types derived from a base that was still being lowered when they were met (the
+    /// base's content refers to them: not a cycle), lowered when the base is finished.
+    deferred: Vec<Deferred>,
+}
+
+/// A complex type whose item exists but whose content waits for its base.
+struct Deferred {
+    item: usize,
+    base: QName,
+    def: ComplexDef,
+    tns: String,
+    loc: Loc,
 }
 
 /// Where a generated item comes from, for its doc comment: the schema's folder and file name
@@ -270,11 +291,67 @@ impl<'s> Lowerer<'s> {
         let idx = self.new_item(&q.name, def.doc.clone(), origin(Some(q), &def.loc));
         self.complex.insert(q.clone(), idx);
         self.filling.insert(q.clone());
-        let name = self.module.items[idx].name.clone();
-        let kind = self.complex_kind(c, &name, &q.ns, &def.loc)?;
-        self.module.items[idx].kind = kind;
+        self.complex_item(idx, c, &q.ns, &def.loc)?;
         self.filling.remove(q);
+        self.finish_deferred(q)?;
         Ok(idx)
+    }
+
+    /// Fills item `idx` with the complex type `c`, or defers it while its base is still being
+    /// lowered. Only a base chain that comes back to itself is a derivation cycle; a base being
+    /// lowered because its own content refers to the derived type (WS-Policy's `Operator` and
+    /// `All`) is not one.
+    fn complex_item(&mut self, idx: usize, c: &ComplexDef, tns: &str, loc: &Loc) -> Result<()> {
+        if let Some((base, bloc)) = named_base(c) {
+            if self.filling.contains(base) {
+                if let Some(name) = self.derivation_cycle(base) {
+                    return Err(Error::CyclicDerivation {
+                        loc: bloc.clone(),
+                        name,
+                    });
+                }
+                self.deferred.push(Deferred {
+                    item: idx,
+                    base: base.clone(),
+                    def: c.clone(),
+                    tns: tns.to_string(),
+                    loc: loc.clone(),
+                });
+                return Ok(());
+            }
+        }
+        let name = self.module.items[idx].name.clone();
+        let kind = self.complex_kind(c, &name, tns, loc)?;
+        self.module.items[idx].kind = kind;
+        Ok(())
+    }
+
+    /// Lowers the types that waited for the base `q`, now finished.
+    fn finish_deferred(&mut self, q: &QName) -> Result<()> {
+        let (ready, waiting): (Vec<Deferred>, Vec<Deferred>) = std::mem::take(&mut self.deferred)
+            .into_iter()
+            .partition(|d| d.base == *q);
+        self.deferred = waiting;
+        for d in ready {
+            self.complex_item(d.item, &d.def, &d.tns, &d.loc)?;
+        }
+        Ok(())
+    }
+
+    /// The first type met twice following base types from `start`, if the chain loops.
+    fn derivation_cycle(&self, start: &QName) -> Option<QName> {
+        let mut seen = BTreeSet::new();
+        let mut current = start.clone();
+        loop {
+            if !seen.insert(current.clone()) {
+                return Some(current);
+            }
+            let def = self.set.types.get(&current)?;
+            let TypeKind::Complex(c) = &def.kind else {
+                return None;
+            };
+            current = named_base(c)?.0.clone();
+        }
     }
 
     /// The lowered base of a derivation: its attributes and body. A base still being lowered
@@ -463,8 +540,7 @@ impl<'s> Lowerer<'s> {
                     let base = format!("{ctx}{}", names::type_name(&e.name.name));
                     let doc = def.doc.clone().or_else(|| e.doc.clone());
                     let idx = self.new_item(&base, doc, origin(None, &def.loc));
-                    let name = self.module.items[idx].name.clone();
-                    self.module.items[idx].kind = self.complex_kind(c, &name, tns, &def.loc)?;
+                    self.complex_item(idx, c, tns, &def.loc)?;
                     Ok(Value::Complex(idx))
                 }
             },
@@ -694,6 +770,21 @@ impl<'s> Lowerer<'s> {
             name: vscope.unique(name[ctx.len().min(name.len())..].to_string()),
             item: idx,
         })
+    }
+}
+
+/// The named base type of a complex type, if it derives from one.
+fn named_base(c: &ComplexDef) -> Option<(&QName, &Loc)> {
+    match &c.content {
+        Content::Elements {
+            base: Some((q, _, loc)),
+            ..
+        }
+        | Content::Simple {
+            base: TypeRef::Named(q, loc),
+            ..
+        } => Some((q, loc)),
+        _ => None,
     }
 }
 
