@@ -207,3 +207,63 @@ fn a_base_whose_content_holds_its_own_extension_is_not_a_cycle() {
         "{msg}"
     );
 }
+
+/// The fields of the generated struct `name` (the text between its braces).
+fn struct_body<'s>(src: &'s str, name: &str) -> &'s str {
+    src.split(&format!("pub struct {name} {{"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no struct {name} in {src}"))
+        .split("\n}")
+        .next()
+        .unwrap()
+}
+
+// 5. A restriction restating an inherited attribute: one field, written once.
+#[test]
+fn a_restated_inherited_attribute_is_one_field() {
+    let main = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t" elementFormDefault="qualified">
+  <xs:attribute name="Code" type="xs:string"/>
+  <xs:attributeGroup name="Ids"><xs:attribute name="Id" type="xs:string" use="required"/></xs:attributeGroup>
+  <xs:complexType name="Base">
+    <xs:sequence><xs:element name="A" type="xs:string" minOccurs="0"/></xs:sequence>
+    <xs:attribute name="Id" type="xs:string"/>
+    <xs:attribute ref="t:Code"/>
+    <xs:attribute name="Gone" type="xs:string"/>
+  </xs:complexType>
+  <xs:complexType name="Restricted">
+    <xs:complexContent>
+      <xs:restriction base="t:Base">
+        <xs:sequence><xs:element name="A" type="xs:string"/></xs:sequence>
+        <xs:attributeGroup ref="t:Ids"/>
+        <xs:attribute ref="t:Code" use="required"/>
+        <xs:attribute name="Gone" use="prohibited"/>
+      </xs:restriction>
+    </xs:complexContent>
+  </xs:complexType>
+  <xs:complexType name="Text">
+    <xs:simpleContent><xs:extension base="xs:string"><xs:attribute name="Id" type="xs:string"/></xs:extension></xs:simpleContent>
+  </xs:complexType>
+  <xs:complexType name="TextRestricted">
+    <xs:simpleContent><xs:restriction base="t:Text"><xs:attribute name="Id" type="xs:string" use="required"/></xs:restriction></xs:simpleContent>
+  </xs:complexType>
+  <xs:element name="R" type="t:Restricted"/>
+  <xs:element name="T" type="t:TextRestricted"/>
+</xs:schema>"#;
+    let src = ok(&[("main.xsd", main)]);
+    let r = struct_body(&src, "Restricted");
+    assert_eq!(r.matches("pub id: String").count(), 1, "{r}");
+    assert_eq!(r.matches("pub code: String").count(), 1, "{r}");
+    assert!(
+        !r.contains("id_2") && !r.contains("code_2") && !r.contains("gone"),
+        "{r}"
+    );
+    let t = struct_body(&src, "TextRestricted");
+    assert_eq!(t.matches("pub id").count(), 1, "{t}");
+    // Four structs with an Id, each writing it once.
+    let writes = src
+        .lines()
+        .filter(|l| l.contains("w.attr") && l.contains("\"Id\""))
+        .count();
+    assert_eq!(writes, 4, "{src}");
+}

@@ -19,6 +19,9 @@ pub struct Writer {
     in_start_tag: bool,
     /// Prefixes declared on the innermost start tag.
     prefixes: Vec<(String, String)>,
+    /// Attributes (namespace, name) written on the innermost start tag: one is never written
+    /// twice, so the output is well-formed whatever the caller does.
+    attrs: Vec<(String, String)>,
     /// Prefixes declared on the root and used for every element and attribute in their
     /// namespace (see [`Writer::with_prefixes`]).
     fixed: Vec<(String, String)>,
@@ -106,13 +109,16 @@ impl Writer {
         self.open.push((written, default));
         self.in_start_tag = true;
         self.prefixes.clear();
+        self.attrs.clear();
     }
 
-    /// Writes an attribute of the element just opened.
+    /// Writes an attribute of the element just opened; an attribute already written on it is
+    /// not written again (the first value stays).
     pub fn attr(&mut self, ns: &str, name: &str, value: &str) {
-        if !self.in_start_tag {
+        if !self.in_start_tag || self.attrs.iter().any(|(n, l)| n == ns && l == name) {
             return;
         }
+        self.attrs.push((ns.to_string(), name.to_string()));
         self.out.push(' ');
         if !ns.is_empty() {
             let prefix = if ns == XML_NS {
@@ -239,5 +245,21 @@ mod tests {
         w.open("urn:n", "B");
         w.close();
         assert_eq!(w.finish(), r#"<A xmlns="urn:a" xmlns:n="urn:n"><n:B/></A>"#);
+    }
+
+    #[test]
+    fn an_attribute_is_never_written_twice_on_one_element() {
+        let mut w = Writer::new();
+        w.open("", "A");
+        w.attr("", "id", "1");
+        w.attr("", "id", "2");
+        w.attr("urn:x", "id", "3");
+        w.attr("urn:x", "id", "4");
+        w.open("", "B");
+        w.attr("", "id", "5");
+        assert_eq!(
+            w.finish(),
+            r#"<A id="1" xmlns:a0="urn:x" a0:id="3"><B id="5"/></A>"#
+        );
     }
 }

@@ -454,8 +454,8 @@ impl<'s> Lowerer<'s> {
         for item in items {
             match item {
                 AttrItem::Attr(a) => {
-                    out.retain(|m| !(m.ns == a.name.ns && m.name == a.name.name));
                     if a.prohibited {
+                        out.retain(|m| !(m.ns == a.name.ns && m.name == a.name.name));
                         continue;
                     }
                     let ty = match &a.ty {
@@ -464,19 +464,18 @@ impl<'s> Lowerer<'s> {
                         }
                         None => "String".into(),
                     };
-                    out.push(AttrMember {
-                        field: scope.unique(names::field_name(&a.name.name)),
-                        ns: a.name.ns.clone(),
-                        name: a.name.name.clone(),
-                        ty,
-                        required: a.required,
-                    });
+                    put_attr(out, scope, &a.name, ty, a.required);
                 }
                 AttrItem::Ref {
                     name,
                     required,
+                    prohibited,
                     loc,
                 } => {
+                    if *prohibited {
+                        out.retain(|m| !(m.ns == name.ns && m.name == name.name));
+                        continue;
+                    }
                     let ty = if name.ns == XML_NS {
                         "String".to_string()
                     } else {
@@ -492,13 +491,7 @@ impl<'s> Lowerer<'s> {
                             None => "String".into(),
                         }
                     };
-                    out.push(AttrMember {
-                        field: scope.unique(names::field_name(&name.name)),
-                        ns: name.ns.clone(),
-                        name: name.name.clone(),
-                        ty,
-                        required: *required,
-                    });
+                    put_attr(out, scope, name, ty, *required);
                 }
                 AttrItem::GroupRef(q, loc) => {
                     if stack.contains(q) {
@@ -771,6 +764,33 @@ impl<'s> Lowerer<'s> {
             item: idx,
         })
     }
+}
+
+/// Adds attribute `name` to `out`, or replaces the use of the same attribute already there (an
+/// inherited one restated by a restriction, or met again through a group) in place and under
+/// the same field: one field per attribute, so the writer writes each attribute once.
+fn put_attr(
+    out: &mut Vec<AttrMember>,
+    scope: &mut Scope,
+    name: &QName,
+    ty: String,
+    required: bool,
+) {
+    if let Some(m) = out
+        .iter_mut()
+        .find(|m| m.ns == name.ns && m.name == name.name)
+    {
+        m.ty = ty;
+        m.required = required;
+        return;
+    }
+    out.push(AttrMember {
+        field: scope.unique(names::field_name(&name.name)),
+        ns: name.ns.clone(),
+        name: name.name.clone(),
+        ty,
+        required,
+    });
 }
 
 /// The named base type of a complex type, if it derives from one.

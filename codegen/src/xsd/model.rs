@@ -216,6 +216,7 @@ pub enum AttrItem {
     Ref {
         name: QName,
         required: bool,
+        prohibited: bool,
         loc: Loc,
     },
     GroupRef(QName, Loc),

@@ -260,6 +260,7 @@ impl Parser {
             return Ok(AttrItem::Ref {
                 name: self.qname(node, r)?,
                 required,
+                prohibited: node.attribute("use") == Some("prohibited"),
                 loc: self.loc(node),
             });
         }
