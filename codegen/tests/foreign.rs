@@ -267,3 +267,38 @@ fn a_restated_inherited_attribute_is_one_field() {
         .count();
     assert_eq!(writes, 4, "{src}");
 }
+
+// 9. `xs:import` of an absolute URL reads the local copy beside the importing file.
+#[test]
+fn absolute_url_imports_read_the_local_copy() {
+    let main = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" xmlns:u="urn:u" xmlns:v="urn:v" targetNamespace="urn:t" elementFormDefault="qualified">
+  <xs:import namespace="urn:u" schemaLocation="https://example.org/schemas/2024/U.xsd"/>
+  <xs:import namespace="urn:v" schemaLocation="http://registry.example/get?schema=v"/>
+  <xs:element name="E">
+    <xs:complexType><xs:sequence><xs:element name="A" type="u:A"/><xs:element name="B" type="v:B"/></xs:sequence></xs:complexType>
+  </xs:element>
+</xs:schema>"#;
+    let u = r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:u">
+  <xs:simpleType name="A"><xs:restriction base="xs:int"/></xs:simpleType>
+</xs:schema>"#;
+    let v = r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:v">
+  <xs:simpleType name="B"><xs:restriction base="xs:date"/></xs:simpleType>
+</xs:schema>"#;
+    let (_dir, g) = generate(&[("main.xsd", main), ("u.xsd", u), ("saved-v.xsd", v)]);
+    let g = g.expect("generates");
+    assert!(g.source.contains("pub type A = i32;"), "{}", g.source);
+    assert!(g.source.contains("pub type B = rt::Date;"), "{}", g.source);
+    assert!(
+        g.notes
+            .iter()
+            .any(|n| n.contains("is remote; read") && n.contains("saved-v.xsd")),
+        "{:?}",
+        g.notes
+    );
+    // With no local copy the import is left to the set, as before: the type is unknown where
+    // it is used.
+    let (_dir, g) = generate(&[("main.xsd", main), ("u.xsd", u)]);
+    let msg = g.expect_err("no copy of urn:v").to_string();
+    assert!(msg.contains("unknown type {urn:v}B"), "{msg}");
+}

@@ -62,6 +62,7 @@ pub fn lower(set: &SchemaSet) -> Result<Module> {
         deferred: vec![],
     };
     l.module.notes.extend(set.duplicates.iter().cloned());
+    l.module.notes.extend(set.notes.iter().cloned());
     for doc in &set.docs {
         for t in &doc.types {
             let Some(q) = &t.name else { continue };

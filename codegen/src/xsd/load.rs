@@ -25,6 +25,39 @@ pub struct SchemaSet {
     pub attributes: BTreeMap<QName, AttrDecl>,
     /// Definitions that appeared twice (the first is kept): file copies in the corpus.
     pub duplicates: Vec<String>,
+    /// Other notes on how the set was read (remote imports read from local copies).
+    pub notes: Vec<String>,
+}
+
+/// The local copy, in `dir`, of the schema at the remote `url`: the file named like the URL's
+/// last path segment (without query), else the `.xsd` file there whose `targetNamespace` is
+/// `namespace`.
+pub fn local_copy(dir: &Path, url: &str, namespace: Option<&str>) -> Option<PathBuf> {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let last = path.rsplit('/').next().unwrap_or("");
+    if !last.is_empty() && !last.contains("..") {
+        if let Some(p) = resolve_location(dir, last) {
+            return Some(p);
+        }
+    }
+    let namespace = namespace?;
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xsd")))
+        .collect();
+    candidates.sort();
+    candidates.into_iter().find(|p| {
+        let Ok(text) = std::fs::read_to_string(p) else {
+            return false;
+        };
+        parse::document(p, &text).is_ok_and(|d| {
+            let root = d.root_element();
+            root.tag_name().namespace() == Some(XS)
+                && root.tag_name().name() == "schema"
+                && root.attribute("targetNamespace").unwrap_or("") == namespace
+        })
+    })
 }
 
 /// Finds `location` relative to `dir`, falling back to a case-insensitive match of each path
@@ -87,8 +120,19 @@ impl SchemaSet {
                 continue;
             };
             if location.contains("://") {
-                // A remote location (a registry's internal host): the namespace must come from
-                // a schema in the set; a missing type is reported where it is used.
+                // A remote location is never fetched. As for `wsdl:import`, the copy saved
+                // beside the importing file is read: the file named like the URL's last
+                // segment, else the schema there whose targetNamespace is the imported one.
+                // Without either, the namespace must come from a schema in the set; a missing
+                // type is reported where it is used.
+                if let Some(path) = local_copy(dir, location, imp.namespace.as_deref()) {
+                    self.notes.push(format!(
+                        "{}: xs:import {location:?} is remote; read {} instead",
+                        imp.loc,
+                        path.display()
+                    ));
+                    self.add_file(&path, seen)?;
+                }
                 continue;
             }
             match resolve_location(dir, location) {
