@@ -302,3 +302,40 @@ fn absolute_url_imports_read_the_local_copy() {
     let msg = g.expect_err("no copy of urn:v").to_string();
     assert!(msg.contains("unknown type {urn:v}B"), "{msg}");
 }
+
+// 10. Chameleon includes, and an include whose namespace contradicts the includer's.
+#[test]
+fn chameleon_includes_take_the_includers_namespace() {
+    let main = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t" elementFormDefault="qualified">
+  <xs:include schemaLocation="common.xsd"/>
+  <xs:element name="Person" type="t:Person"/>
+</xs:schema>"#;
+    let common = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" elementFormDefault="qualified">
+  <xs:simpleType name="Name"><xs:restriction base="xs:string"/></xs:simpleType>
+  <xs:complexType name="Person">
+    <xs:sequence><xs:element name="Name" type="Name"/><xs:element ref="Age"/></xs:sequence>
+  </xs:complexType>
+  <xs:element name="Age" type="xs:int"/>
+</xs:schema>"#;
+    let src = ok(&[("main.xsd", main), ("common.xsd", common)]);
+    // The included definitions, their references and local elements are all in urn:t.
+    assert!(src.contains("Generated from `{urn:t}Person`"), "{src}");
+    assert!(src.contains("\"urn:t\", \"Name\""), "{src}");
+    assert!(src.contains("\"urn:t\", \"Age\""), "{src}");
+
+    let other = common.replace(
+        "elementFormDefault",
+        "targetNamespace=\"urn:other\" elementFormDefault",
+    );
+    let (_dir, g) = generate(&[("main.xsd", main), ("common.xsd", &other)]);
+    let msg = g.expect_err("namespace contradicts").to_string();
+    assert!(
+        msg.contains("main.xsd:3")
+            && msg.contains("xs:include of")
+            && msg.contains("common.xsd")
+            && msg.contains("\"urn:other\""),
+        "{msg}"
+    );
+}

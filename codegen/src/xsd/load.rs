@@ -114,11 +114,28 @@ impl SchemaSet {
         seen: &mut BTreeSet<PathBuf>,
     ) -> Result<()> {
         let imports = doc.imports.clone();
+        let tns = doc.target_ns.clone();
         self.index(doc);
         for imp in imports {
             let Some(location) = imp.location.as_deref() else {
                 continue;
             };
+            if imp.include {
+                let path = if location.contains("://") {
+                    local_copy(dir, location, Some(&tns))
+                } else {
+                    resolve_location(dir, location)
+                };
+                let Some(path) = path else {
+                    return Err(Error::MissingImport {
+                        loc: imp.loc,
+                        location: location.to_string(),
+                        dir: dir.to_path_buf(),
+                    });
+                };
+                self.add_included(&path, &tns, &imp, seen)?;
+                continue;
+            }
             if location.contains("://") {
                 // A remote location is never fetched. As for `wsdl:import`, the copy saved
                 // beside the importing file is read: the file named like the URL's last
@@ -151,7 +168,48 @@ impl SchemaSet {
 
     /// Adds the schema file `path` (once) and what it imports.
     pub fn add_file(&mut self, path: &Path, seen: &mut BTreeSet<PathBuf>) -> Result<()> {
-        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.add_file_in(path, None, seen)
+    }
+
+    /// Adds the schema file `path` included (`imp`) by a schema of namespace `tns`: one without
+    /// a targetNamespace is read into `tns` (chameleon, once per namespace); one with another
+    /// targetNamespace is an error naming the `xs:include`.
+    fn add_included(
+        &mut self,
+        path: &Path,
+        tns: &str,
+        imp: &Import,
+        seen: &mut BTreeSet<PathBuf>,
+    ) -> Result<()> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        let document = parse::document(path, &text)?;
+        match document.root_element().attribute("targetNamespace") {
+            Some(own) if own != tns => Err(Error::Invalid {
+                loc: imp.loc.clone(),
+                message: format!(
+                    "xs:include of {}: its targetNamespace {own:?} is not the including schema's {tns:?}",
+                    path.display()
+                ),
+            }),
+            Some(_) => self.add_file_in(path, None, seen),
+            None => self.add_file_in(path, Some(tns), seen),
+        }
+    }
+
+    fn add_file_in(
+        &mut self,
+        path: &Path,
+        chameleon: Option<&str>,
+        seen: &mut BTreeSet<PathBuf>,
+    ) -> Result<()> {
+        let mut key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if let Some(ns) = chameleon.filter(|ns| !ns.is_empty()) {
+            // A chameleon schema is a different set of definitions in each namespace.
+            key = PathBuf::from(format!("{}\u{0}{ns}", key.display()));
+        }
         if !seen.insert(key) {
             return Ok(());
         }
@@ -171,7 +229,7 @@ impl SchemaSet {
                 message: format!("root element is not xs:schema but {:?}", root.tag_name()),
             });
         }
-        let doc = parse::schema(&file, root)?;
+        let doc = parse::schema_in(&file, root, chameleon)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         self.add_doc(doc, dir, seen)
     }

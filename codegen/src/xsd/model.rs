@@ -223,9 +223,12 @@ pub enum AttrItem {
     AnyAttribute,
 }
 
-/// An `xs:import` (no `xs:include` occurs in the corpus, but it is read the same way).
+/// An `xs:import` or `xs:include`.
 #[derive(Debug, Clone)]
 pub struct Import {
+    /// `xs:include`: the included schema is in the includer's namespace (a schema without
+    /// `targetNamespace` takes it: a chameleon include).
+    pub include: bool,
     pub namespace: Option<String>,
     pub location: Option<String>,
     pub loc: Loc,

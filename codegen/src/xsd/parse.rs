@@ -33,9 +33,25 @@ pub fn document<'t>(path: &std::path::Path, text: &'t str) -> Result<roxmltree::
 
 /// Reads the `xs:schema` element `node` of a document read from `file`.
 pub fn schema(file: &Arc<PathBuf>, node: Node<'_, '_>) -> Result<SchemaDoc> {
+    schema_in(file, node, None)
+}
+
+/// Reads the `xs:schema` element `node`; with `chameleon`, a schema without `targetNamespace`
+/// included into that namespace: its definitions are in it, and so are its references to names
+/// in no namespace.
+pub fn schema_in(
+    file: &Arc<PathBuf>,
+    node: Node<'_, '_>,
+    chameleon: Option<&str>,
+) -> Result<SchemaDoc> {
+    let chameleon = chameleon.filter(|_| node.attribute("targetNamespace").is_none());
     let p = Parser {
         file: file.clone(),
-        target_ns: node.attribute("targetNamespace").unwrap_or("").to_string(),
+        target_ns: chameleon
+            .or(node.attribute("targetNamespace"))
+            .unwrap_or("")
+            .to_string(),
+        chameleon: chameleon.is_some(),
         element_qualified: node.attribute("elementFormDefault") == Some("qualified"),
         attribute_qualified: node.attribute("attributeFormDefault") == Some("qualified"),
     };
@@ -52,6 +68,7 @@ pub fn schema(file: &Arc<PathBuf>, node: Node<'_, '_>) -> Result<SchemaDoc> {
     for child in xs_children(node) {
         match child.tag_name().name() {
             "import" | "include" => doc.imports.push(Import {
+                include: child.tag_name().name() == "include",
                 namespace: child.attribute("namespace").map(str::to_string),
                 location: child.attribute("schemaLocation").map(str::to_string),
                 loc: p.loc(child),
@@ -115,6 +132,8 @@ fn documentation(node: Node<'_, '_>) -> Option<String> {
 struct Parser {
     file: Arc<PathBuf>,
     target_ns: String,
+    /// A chameleon include: references to names in no namespace are in `target_ns`.
+    chameleon: bool,
     element_qualified: bool,
     attribute_qualified: bool,
 }
@@ -155,6 +174,11 @@ impl Parser {
             None => {
                 return Err(self.invalid(node, &format!("undeclared namespace prefix in {value:?}")))
             }
+        };
+        let ns = if ns.is_empty() && self.chameleon {
+            self.target_ns.as_str()
+        } else {
+            ns
         };
         Ok(QName::new(ns, local))
     }
