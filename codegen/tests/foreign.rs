@@ -339,3 +339,15 @@ fn chameleon_includes_take_the_includers_namespace() {
         "{msg}"
     );
 }
+
+// 11. `roundtrip` compares an element of element-only content with only whitespace in it (no
+// optional child present) equal to the empty element the generated writer writes.
+#[test]
+fn roundtrip_ignores_whitespace_in_an_empty_element_only_element() {
+    use regway_codegen::c14n::equivalent;
+    let original = "<t:E xmlns:t=\"urn:t\">\n  <t:Options>\n    \n  </t:Options>\n</t:E>";
+    let written = r#"<E xmlns="urn:t"><Options/></E>"#;
+    assert_eq!(equivalent(original, written), Ok(()));
+    // Text that is not only whitespace still counts.
+    assert!(equivalent("<E><Options> x </Options></E>", "<E><Options/></E>").is_err());
+}
