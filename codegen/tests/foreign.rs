@@ -351,3 +351,84 @@ fn roundtrip_ignores_whitespace_in_an_empty_element_only_element() {
     // Text that is not only whitespace still counts.
     assert!(equivalent("<E><Options> x </Options></E>", "<E><Options/></E>").is_err());
 }
+
+const WSDL_HEAD: &str = r#"<?xml version="1.0"?>
+<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:svc" targetNamespace="urn:svc">
+  <wsdl:types>
+    <xs:schema targetNamespace="urn:svc" elementFormDefault="qualified">
+      <xs:element name="Notify"><xs:complexType><xs:sequence><xs:element name="Text" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+      <xs:element name="Ask"><xs:complexType><xs:sequence><xs:element name="Q" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+      <xs:element name="Answer"><xs:complexType><xs:sequence><xs:element name="A" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+      <xs:element name="Routing"><xs:complexType><xs:sequence><xs:element name="To" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+      <xs:element name="Trace" type="xs:string"/>
+    </xs:schema>
+  </wsdl:types>
+"#;
+
+/// Reads the WSDL `text` and compiles its typed client in a scratch crate of its own (sharing
+/// the scratch target directory with the other codegen tests).
+fn wsdl_client(name: &str, text: &str) -> (regway_codegen::wsdl::Wsdl, String) {
+    use regway_codegen::{scratch::Scratch, wsdl};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.wsdl"));
+    std::fs::write(&path, text).unwrap();
+    let w = wsdl::read(&path).expect("reads");
+    let source = wsdl::generate_wsdl(&path, &EmitOptions::default())
+        .expect("generates")
+        .source;
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/regway-codegen-scratch");
+    let scratch = Scratch {
+        dir: base.join(format!("foreign-{name}")),
+        target_dir: base.join("target"),
+    };
+    let report = wsdl::check_wsdls(&[path], Some(&scratch)).expect("check runs");
+    assert_eq!(report.failed(), 0, "{}", report.table());
+    (w, source)
+}
+
+// 8. One-way operations (input only) get a client method that sends and expects no body.
+#[test]
+fn one_way_operations_get_a_client_method() {
+    let text = format!(
+        r#"{WSDL_HEAD}
+  <wsdl:message name="NotifyIn"><wsdl:part name="p" element="tns:Notify"/></wsdl:message>
+  <wsdl:message name="AskIn"><wsdl:part name="p" element="tns:Ask"/></wsdl:message>
+  <wsdl:message name="AskOut"><wsdl:part name="p" element="tns:Answer"/></wsdl:message>
+  <wsdl:portType name="Port">
+    <wsdl:operation name="Notify"><wsdl:input message="tns:NotifyIn"/></wsdl:operation>
+    <wsdl:operation name="Ask"><wsdl:input message="tns:AskIn"/><wsdl:output message="tns:AskOut"/></wsdl:operation>
+    <wsdl:operation name="Push"><wsdl:output message="tns:AskOut"/></wsdl:operation>
+  </wsdl:portType>
+  <wsdl:binding name="Binding" type="tns:Port">
+    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
+    <wsdl:operation name="Notify"><soap:operation soapAction="urn:svc/Notify"/><wsdl:input><soap:body use="literal"/></wsdl:input></wsdl:operation>
+    <wsdl:operation name="Ask"><soap:operation soapAction="urn:svc/Ask"/><wsdl:input><soap:body use="literal"/></wsdl:input><wsdl:output><soap:body use="literal"/></wsdl:output></wsdl:operation>
+    <wsdl:operation name="Push"><soap:operation soapAction="urn:svc/Push"/><wsdl:output><soap:body use="literal"/></wsdl:output></wsdl:operation>
+  </wsdl:binding>
+</wsdl:definitions>"#
+    );
+    let (w, source) = wsdl_client("oneway", &text);
+    let notify = w.operations.iter().find(|o| o.name == "Notify").unwrap();
+    assert_eq!(notify.unsupported, None, "{}", w.table());
+    assert_eq!(notify.output, None);
+    assert!(
+        source.contains(
+            "pub async fn notify(&self, request: &Notify) -> Result<(), rt::soap::Error>"
+        ),
+        "{source}"
+    );
+    assert!(
+        source.contains(".send(rt::soap::Version::V11, \"urn:svc/Notify\""),
+        "{source}"
+    );
+    let push = w.operations.iter().find(|o| o.name == "Push").unwrap();
+    assert!(
+        push.unsupported
+            .as_deref()
+            .unwrap_or("")
+            .contains("output only"),
+        "{}",
+        w.table()
+    );
+}

@@ -57,10 +57,24 @@ impl Client {
         request: &I,
         response_def: &ElementDef<O>,
     ) -> Result<O, Error> {
-        let body = request_def.to_xml(request);
-        let answer = tokio::time::timeout(self.deadline, self.post(version, action, body))
+        self.call_with_headers(version, action, &[], request_def, request, response_def)
             .await
-            .map_err(|_| Error::Deadline(self.deadline))??;
+    }
+
+    /// As [`Client::call`], with `headers` (each a serialized header element, e.g.
+    /// `elements::H.to_xml(&h)`) in the envelope's Header.
+    pub async fn call_with_headers<I, O>(
+        &self,
+        version: Version,
+        action: &str,
+        headers: &[String],
+        request_def: &ElementDef<I>,
+        request: &I,
+        response_def: &ElementDef<O>,
+    ) -> Result<O, Error> {
+        let answer = self
+            .exchange(version, action, headers, request_def.to_xml(request))
+            .await?;
         let envelope = crate::parse(&answer)?;
         let child = body_child(&envelope)?;
         if child.name == "Fault" {
@@ -69,7 +83,42 @@ impl Client {
         Ok(response_def.read_element(child)?)
     }
 
-    async fn post(&self, version: Version, action: &str, body: String) -> Result<String, Error> {
+    /// A one-way operation (WSDL input without output): sends `request` and expects no response
+    /// body. An empty answer (HTTP 202 Accepted, or 200 without content) or an envelope with an
+    /// empty Body is success; a SOAP fault is an error.
+    pub async fn send<I>(
+        &self,
+        version: Version,
+        action: &str,
+        headers: &[String],
+        request_def: &ElementDef<I>,
+        request: &I,
+    ) -> Result<(), Error> {
+        let answer = self
+            .exchange(version, action, headers, request_def.to_xml(request))
+            .await?;
+        one_way_answer(&answer)
+    }
+
+    async fn exchange(
+        &self,
+        version: Version,
+        action: &str,
+        headers: &[String],
+        body: String,
+    ) -> Result<String, Error> {
+        tokio::time::timeout(self.deadline, self.post(version, action, headers, body))
+            .await
+            .map_err(|_| Error::Deadline(self.deadline))?
+    }
+
+    async fn post(
+        &self,
+        version: Version,
+        action: &str,
+        headers: &[String],
+        body: String,
+    ) -> Result<String, Error> {
         let uri: hyper::Uri = self
             .endpoint
             .parse()
@@ -86,9 +135,7 @@ impl Client {
                 format!("application/soap+xml; charset=utf-8; action=\"{action}\""),
             ),
         };
-        let envelope = format!(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"{ns}\"><s:Body>{body}</s:Body></s:Envelope>"
-        );
+        let envelope = envelope(ns, headers, &body);
         let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
             .await
             .map_err(|e| Error::Connect(e.to_string()))?;
@@ -124,6 +171,38 @@ impl Client {
     }
 }
 
+/// The request envelope: a Header with `headers` (when there are any), and the Body.
+fn envelope(ns: &str, headers: &[String], body: &str) -> String {
+    let mut out =
+        format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"{ns}\">");
+    if !headers.is_empty() {
+        out.push_str("<s:Header>");
+        headers.iter().for_each(|h| out.push_str(h));
+        out.push_str("</s:Header>");
+    }
+    out.push_str("<s:Body>");
+    out.push_str(body);
+    out.push_str("</s:Body></s:Envelope>");
+    out
+}
+
+/// The answer to a one-way operation: nothing, or an envelope whose Body is empty; a fault is an
+/// error.
+fn one_way_answer(answer: &str) -> Result<(), Error> {
+    if answer.trim().is_empty() {
+        return Ok(());
+    }
+    let envelope = crate::parse(answer)?;
+    let child = envelope
+        .elements()
+        .find(|e| e.name == "Body")
+        .and_then(|b| b.elements().next());
+    match child {
+        Some(f) if f.name == "Fault" => Err(Error::Fault(fault_text(f))),
+        _ => Ok(()),
+    }
+}
+
 fn body_child(envelope: &Element) -> Result<&Element, Error> {
     envelope
         .elements()
@@ -148,4 +227,32 @@ fn fault_text(fault: &Element) -> String {
     let mut s = String::new();
     all(fault, &mut s);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_with_and_without_headers() {
+        assert_eq!(
+            envelope(SOAP11, &[], "<A/>"),
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><A/></s:Body></s:Envelope>"
+        );
+        let e = envelope(SOAP12, &["<H xmlns=\"urn:h\"/>".into()], "<A/>");
+        assert!(e.contains("<s:Header><H xmlns=\"urn:h\"/></s:Header><s:Body><A/></s:Body>"));
+    }
+
+    #[test]
+    fn one_way_answers() {
+        assert!(one_way_answer("").is_ok());
+        assert!(one_way_answer(&format!(
+            "<s:Envelope xmlns:s=\"{SOAP11}\"><s:Body/></s:Envelope>"
+        ))
+        .is_ok());
+        let fault = format!(
+            "<s:Envelope xmlns:s=\"{SOAP11}\"><s:Body><s:Fault><faultstring>no</faultstring></s:Fault></s:Body></s:Envelope>"
+        );
+        assert!(matches!(one_way_answer(&fault), Err(Error::Fault(m)) if m == "no"));
+    }
 }

@@ -48,6 +48,24 @@ pub fn emit(w: &Wsdl, m: &Module) -> String {
         );
         let mut fns = Scope::default();
         for o in ops {
+            let version = if o.protocol == Protocol::Soap12 {
+                "V12"
+            } else {
+                "V11"
+            };
+            if let (Some(i), None) = (o.input.as_ref().and_then(root), &o.output) {
+                let _ = writeln!(
+                    out,
+                    "        /// Operation `{}` (SOAP action {:?}), one-way: sends the request and expects no\n        /// response body.\n        pub async fn {}(&self, request: &{}) -> Result<(), rt::soap::Error> {{\n            self.soap\n                .send(rt::soap::Version::{version}, {:?}, &[], &elements::{}, request)\n                .await\n        }}",
+                    o.name,
+                    o.soap_action,
+                    fns.unique(names::field_name(&o.name)),
+                    i.1,
+                    o.soap_action,
+                    i.0,
+                );
+                continue;
+            }
             let (Some(i), Some(r)) = (
                 o.input.as_ref().and_then(root),
                 o.output.as_ref().and_then(root),
@@ -58,11 +76,6 @@ pub fn emit(w: &Wsdl, m: &Module) -> String {
                     o.name
                 );
                 continue;
-            };
-            let version = if o.protocol == Protocol::Soap12 {
-                "V12"
-            } else {
-                "V11"
             };
             let _ = writeln!(
                 out,

@@ -46,6 +46,8 @@ pub struct Operation {
     /// `literal` or `encoded`.
     pub body_use: String,
     /// The input/output element (document/literal); `None` when the message is typed by parts.
+    /// A supported operation without output is one-way: its client method sends the request
+    /// and expects no response body.
     pub input: Option<QName>,
     pub output: Option<QName>,
     pub address: Option<String>,
@@ -343,7 +345,17 @@ pub fn read(path: &Path) -> Result<Wsdl> {
                 }
             };
             let (input, output) = match pt_op {
-                Some((_, i, o)) => (element(i.as_ref()), element(o.as_ref())),
+                Some((_, i, o)) => (
+                    match i {
+                        Some(_) => element(i.as_ref()),
+                        None => Err("notification (output only): no request to send".to_string()),
+                    },
+                    // No output: a one-way operation, sent without a response body.
+                    match o {
+                        Some(_) => element(o.as_ref()).map(Some),
+                        None => Ok(None),
+                    },
+                ),
                 None => {
                     let why = format!("portType {} is not available", b.port_type);
                     (Err(why.clone()), Err(why))
@@ -366,7 +378,7 @@ pub fn read(path: &Path) -> Result<Wsdl> {
                 style,
                 body_use: body_use.clone(),
                 input: input.ok(),
-                output: output.ok(),
+                output: output.ok().flatten(),
                 address: raw
                     .ports
                     .iter()
