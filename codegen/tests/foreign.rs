@@ -432,3 +432,64 @@ fn one_way_operations_get_a_client_method() {
         w.table()
     );
 }
+
+// 7. SOAP headers in the same message as the body (`soap:body parts` beside `soap:header`).
+#[test]
+fn soap_headers_beside_the_body_get_a_client_method() {
+    let text = format!(
+        r#"{WSDL_HEAD}
+  <wsdl:message name="SendIn">
+    <wsdl:part name="routing" element="tns:Routing"/>
+    <wsdl:part name="body" element="tns:Ask"/>
+  </wsdl:message>
+  <wsdl:message name="TraceHeader"><wsdl:part name="trace" element="tns:Trace"/></wsdl:message>
+  <wsdl:message name="SendOut"><wsdl:part name="body" element="tns:Answer"/></wsdl:message>
+  <wsdl:message name="PostIn">
+    <wsdl:part name="body" element="tns:Notify"/>
+    <wsdl:part name="routing" element="tns:Routing"/>
+  </wsdl:message>
+  <wsdl:portType name="Port">
+    <wsdl:operation name="Send"><wsdl:input message="tns:SendIn"/><wsdl:output message="tns:SendOut"/></wsdl:operation>
+    <wsdl:operation name="Post"><wsdl:input message="tns:PostIn"/></wsdl:operation>
+  </wsdl:portType>
+  <wsdl:binding name="Binding" type="tns:Port">
+    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
+    <wsdl:operation name="Send">
+      <soap:operation soapAction="urn:svc/Send"/>
+      <wsdl:input>
+        <soap:header message="tns:SendIn" part="routing" use="literal"/>
+        <soap:header message="tns:TraceHeader" part="trace" use="literal"/>
+        <soap:body parts="body" use="literal"/>
+      </wsdl:input>
+      <wsdl:output><soap:body use="literal"/></wsdl:output>
+    </wsdl:operation>
+    <wsdl:operation name="Post">
+      <soap:operation soapAction="urn:svc/Post"/>
+      <wsdl:input><soap:body use="literal"/><soap:header message="tns:PostIn" part="routing" use="literal"/></wsdl:input>
+    </wsdl:operation>
+  </wsdl:binding>
+</wsdl:definitions>"#
+    );
+    let (w, source) = wsdl_client("headers", &text);
+    let send = w.operations.iter().find(|o| o.name == "Send").unwrap();
+    assert_eq!(send.unsupported, None, "{}", w.table());
+    assert_eq!(send.input.as_ref().map(|q| q.name.as_str()), Some("Ask"));
+    let headers: Vec<&str> = send.input_headers.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(headers, ["Routing", "Trace"]);
+    assert!(
+        source.contains("pub async fn send(&self, routing: &Routing, trace: &String, request: &Ask) -> Result<Answer, rt::soap::Error>"),
+        "{source}"
+    );
+    assert!(
+        source.contains("&[elements::ROUTING.to_xml(routing), elements::TRACE.to_xml(trace)], &elements::ASK, request, &elements::ANSWER)"),
+        "{source}"
+    );
+    // Without `parts`, the body is the part no header takes; one-way with a header too.
+    let post = w.operations.iter().find(|o| o.name == "Post").unwrap();
+    assert_eq!(post.unsupported, None, "{}", w.table());
+    assert_eq!(post.input.as_ref().map(|q| q.name.as_str()), Some("Notify"));
+    assert!(
+        source.contains("pub async fn post(&self, routing: &Routing, request: &Notify) -> Result<(), rt::soap::Error>"),
+        "{source}"
+    );
+}

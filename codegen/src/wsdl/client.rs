@@ -53,42 +53,67 @@ pub fn emit(w: &Wsdl, m: &Module) -> String {
             } else {
                 "V11"
             };
-            if let (Some(i), None) = (o.input.as_ref().and_then(root), &o.output) {
+            let headers: Option<Vec<(String, String)>> = o.input_headers.iter().map(root).collect();
+            let input = o.input.as_ref().and_then(root);
+            let output = match &o.output {
+                Some(q) => root(q).map(Some),
+                None => Some(None),
+            };
+            let (Some(i), Some(output), Some(headers)) = (input, output, headers) else {
                 let _ = writeln!(
                     out,
-                    "        /// Operation `{}` (SOAP action {:?}), one-way: sends the request and expects no\n        /// response body.\n        pub async fn {}(&self, request: &{}) -> Result<(), rt::soap::Error> {{\n            self.soap\n                .send(rt::soap::Version::{version}, {:?}, &[], &elements::{}, request)\n                .await\n        }}",
-                    o.name,
-                    o.soap_action,
-                    fns.unique(names::field_name(&o.name)),
-                    i.1,
-                    o.soap_action,
-                    i.0,
-                );
-                continue;
-            }
-            let (Some(i), Some(r)) = (
-                o.input.as_ref().and_then(root),
-                o.output.as_ref().and_then(root),
-            ) else {
-                let _ = writeln!(
-                    out,
-                    "        // {}: an input or output element is not in the schemas.",
+                    "        // {}: an input, output or header element is not in the schemas.",
                     o.name
                 );
                 continue;
             };
-            let _ = writeln!(
-                out,
-                "        /// Operation `{}` (SOAP action {:?}).\n        pub async fn {}(&self, request: &{}) -> Result<{}, rt::soap::Error> {{\n            self.soap\n                .call(rt::soap::Version::{version}, {:?}, &elements::{}, request, &elements::{})\n                .await\n        }}",
-                o.name,
-                o.soap_action,
-                fns.unique(names::field_name(&o.name)),
-                i.1,
-                r.1,
-                o.soap_action,
-                i.0,
-                r.0
-            );
+            // One argument per header (named after its element), then the request.
+            let mut args = Scope::with_reserved(&["self", "request"]);
+            let header_args: Vec<(String, &(String, String))> = o
+                .input_headers
+                .iter()
+                .zip(&headers)
+                .map(|(q, h)| (args.unique(names::field_name(&q.name)), h))
+                .collect();
+            let params: String = header_args
+                .iter()
+                .map(|(a, (_, t))| format!("{a}: &{t}, "))
+                .collect();
+            let header_list = header_args
+                .iter()
+                .map(|(a, (k, _))| format!("elements::{k}.to_xml({a})"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let header_doc = if header_args.is_empty() {
+                String::new()
+            } else {
+                "\n        /// The header arguments go in the envelope's Header, in this order."
+                    .into()
+            };
+            let f = fns.unique(names::field_name(&o.name));
+            match output {
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "        /// Operation `{}` (SOAP action {:?}), one-way: sends the request and expects no\n        /// response body.{header_doc}\n        pub async fn {f}(&self, {params}request: &{}) -> Result<(), rt::soap::Error> {{\n            self.soap\n                .send(rt::soap::Version::{version}, {:?}, &[{header_list}], &elements::{}, request)\n                .await\n        }}",
+                        o.name, o.soap_action, i.1, o.soap_action, i.0,
+                    );
+                }
+                Some(r) if header_args.is_empty() => {
+                    let _ = writeln!(
+                        out,
+                        "        /// Operation `{}` (SOAP action {:?}).\n        pub async fn {f}(&self, request: &{}) -> Result<{}, rt::soap::Error> {{\n            self.soap\n                .call(rt::soap::Version::{version}, {:?}, &elements::{}, request, &elements::{})\n                .await\n        }}",
+                        o.name, o.soap_action, i.1, r.1, o.soap_action, i.0, r.0
+                    );
+                }
+                Some(r) => {
+                    let _ = writeln!(
+                        out,
+                        "        /// Operation `{}` (SOAP action {:?}).{header_doc}\n        pub async fn {f}(&self, {params}request: &{}) -> Result<{}, rt::soap::Error> {{\n            self.soap\n                .call_with_headers(rt::soap::Version::{version}, {:?}, &[{header_list}], &elements::{}, request, &elements::{})\n                .await\n        }}",
+                        o.name, o.soap_action, i.1, r.1, o.soap_action, i.0, r.0
+                    );
+                }
+            }
         }
         out.push_str("    }\n");
     }

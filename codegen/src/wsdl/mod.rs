@@ -50,6 +50,9 @@ pub struct Operation {
     /// and expects no response body.
     pub input: Option<QName>,
     pub output: Option<QName>,
+    /// The elements of the input's `soap:header`s (document/literal), in binding order: the
+    /// client method takes one argument per header and sends them in the envelope's Header.
+    pub input_headers: Vec<QName>,
     pub address: Option<String>,
     /// Why no typed client method exists for it, if none does.
     pub unsupported: Option<String>,
@@ -86,8 +89,25 @@ struct RawBinding {
     port_type: QName,
     protocol: Protocol,
     style: String,
-    /// (operation, soapAction, style, use)
-    operations: Vec<(String, String, Option<String>, String)>,
+    operations: Vec<RawBindingOperation>,
+}
+
+#[derive(Debug)]
+struct RawBindingOperation {
+    name: String,
+    action: String,
+    style: Option<String>,
+    body_use: String,
+    /// Per direction (input, output): `soap:body parts` (`None`: every part not in a header)
+    /// and the `soap:header`s as (message, part).
+    input: RawBody,
+    output: RawBody,
+}
+
+#[derive(Debug, Default)]
+struct RawBody {
+    parts: Option<Vec<String>>,
+    headers: Vec<(QName, String)>,
 }
 
 fn qname(node: Node<'_, '_>, value: &str) -> QName {
@@ -236,6 +256,29 @@ fn read_into(
             .to_string();
         let mut operations = vec![];
         for o in children(b, WSDL, "operation") {
+            let body_of = |dir: &str| -> RawBody {
+                let Some((ns, _)) = soap_ns else {
+                    return RawBody::default();
+                };
+                let Some(d) = children(o, WSDL, dir).next() else {
+                    return RawBody::default();
+                };
+                RawBody {
+                    parts: children(d, ns, "body")
+                        .next()
+                        .and_then(|b| b.attribute("parts"))
+                        .map(|p| p.split_whitespace().map(str::to_string).collect()),
+                    headers: children(d, ns, "header")
+                        .filter_map(|h| {
+                            Some((
+                                qname(h, h.attribute("message")?),
+                                h.attribute("part")?.to_string(),
+                            ))
+                        })
+                        .collect(),
+                }
+            };
+            let (input_body, output_body) = (body_of("input"), body_of("output"));
             let (action, ostyle, body_use) = match soap_ns {
                 Some((ns, _)) => {
                     let so = children(o, ns, "operation").next();
@@ -254,12 +297,14 @@ fn read_into(
                 }
                 None => (String::new(), None, "literal".to_string()),
             };
-            operations.push((
-                o.attribute("name").unwrap_or("").to_string(),
+            operations.push(RawBindingOperation {
+                name: o.attribute("name").unwrap_or("").to_string(),
                 action,
-                ostyle,
+                style: ostyle,
                 body_use,
-            ));
+                input: input_body,
+                output: output_body,
+            });
         }
         raw.bindings.push(RawBinding {
             name: QName::new(&tns, b.attribute("name").unwrap_or("")),
@@ -327,32 +372,63 @@ pub fn read(path: &Path) -> Result<Wsdl> {
     let mut operations = vec![];
     for b in &raw.bindings {
         let port_type = raw.port_types.iter().find(|(n, _)| *n == b.port_type);
-        for (name, action, ostyle, body_use) in &b.operations {
+        for op in &b.operations {
+            let RawBindingOperation {
+                name,
+                action,
+                style: ostyle,
+                body_use,
+                ..
+            } = op;
             let style = ostyle.clone().unwrap_or_else(|| b.style.clone());
             let pt_op = port_type.and_then(|(_, ops)| ops.iter().find(|(n, _, _)| n == name));
-            let element = |msg: Option<&QName>| -> std::result::Result<QName, String> {
-                let msg = msg.ok_or("no message")?;
-                let (_, parts) = raw
-                    .messages
+            let message = |msg: &QName| {
+                raw.messages
                     .iter()
                     .find(|(n, _)| n == msg)
-                    .ok_or_else(|| format!("message {msg} is not defined"))?;
-                match parts.as_slice() {
-                    [(_, Some(e), _)] => Ok(e.clone()),
-                    [(_, None, Some(t))] => Err(format!("part typed by {t}, not an element")),
-                    [] => Err(format!("message {msg} has no parts")),
-                    _ => Err(format!("message {msg} has {} parts", parts.len())),
-                }
+                    .map(|(_, parts)| parts)
+                    .ok_or_else(|| format!("message {msg} is not defined"))
             };
+            // The body's element: the part `soap:body parts` names, or the one part of the
+            // message that no `soap:header` of the same message takes.
+            let element =
+                |msg: Option<&QName>, body: &RawBody| -> std::result::Result<QName, String> {
+                    let msg = msg.ok_or("no message")?;
+                    let parts: Vec<&Triple> = message(msg)?
+                        .iter()
+                        .filter(|(p, _, _)| match &body.parts {
+                            Some(named) => named.contains(p),
+                            None => !body.headers.iter().any(|(m, h)| m == msg && h == p),
+                        })
+                        .collect();
+                    match parts.as_slice() {
+                        [(_, Some(e), _)] => Ok(e.clone()),
+                        [(_, None, Some(t))] => Err(format!("part typed by {t}, not an element")),
+                        [] => Err(format!("message {msg} has no body part")),
+                        _ => Err(format!("message {msg} has {} body parts", parts.len())),
+                    }
+                };
+            let headers: std::result::Result<Vec<QName>, String> = op
+                .input
+                .headers
+                .iter()
+                .map(
+                    |(msg, part)| match message(msg)?.iter().find(|(p, _, _)| p == part) {
+                        Some((_, Some(e), _)) => Ok(e.clone()),
+                        Some(_) => Err(format!("header part {part} of {msg} is not an element")),
+                        None => Err(format!("message {msg} has no part {part} for a header")),
+                    },
+                )
+                .collect();
             let (input, output) = match pt_op {
                 Some((_, i, o)) => (
                     match i {
-                        Some(_) => element(i.as_ref()),
+                        Some(_) => element(i.as_ref(), &op.input),
                         None => Err("notification (output only): no request to send".to_string()),
                     },
                     // No output: a one-way operation, sent without a response body.
                     match o {
-                        Some(_) => element(o.as_ref()).map(Some),
+                        Some(_) => element(o.as_ref(), &op.output).map(Some),
                         None => Ok(None),
                     },
                 ),
@@ -368,7 +444,12 @@ pub fn read(path: &Path) -> Result<Wsdl> {
                     "{style}/{body_use} is not supported: only document/literal"
                 ))
             } else {
-                input.as_ref().err().or(output.as_ref().err()).cloned()
+                input
+                    .as_ref()
+                    .err()
+                    .or(output.as_ref().err())
+                    .or(headers.as_ref().err())
+                    .cloned()
             };
             operations.push(Operation {
                 binding: b.name.name.clone(),
@@ -379,6 +460,7 @@ pub fn read(path: &Path) -> Result<Wsdl> {
                 body_use: body_use.clone(),
                 input: input.ok(),
                 output: output.ok().flatten(),
+                input_headers: headers.unwrap_or_default(),
                 address: raw
                     .ports
                     .iter()
