@@ -493,3 +493,67 @@ fn soap_headers_beside_the_body_get_a_client_method() {
         "{source}"
     );
 }
+
+// 6. `xs:redefine`: the redefinitions replace the originals everywhere, and refer to them.
+#[test]
+fn redefine_replaces_definitions_that_extend_the_originals() {
+    let base = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t" elementFormDefault="qualified">
+  <xs:complexType name="Person">
+    <xs:sequence><xs:element name="Name" type="xs:string"/></xs:sequence>
+  </xs:complexType>
+  <xs:group name="Contact"><xs:sequence><xs:element name="Phone" type="xs:string"/></xs:sequence></xs:group>
+  <xs:attributeGroup name="Common"><xs:attribute name="Id" type="xs:string"/></xs:attributeGroup>
+  <xs:simpleType name="Code"><xs:restriction base="xs:string"/></xs:simpleType>
+  <xs:element name="Person" type="t:Person"/>
+  <xs:element name="Card">
+    <xs:complexType><xs:sequence><xs:group ref="t:Contact"/><xs:element name="Code" type="t:Code"/></xs:sequence><xs:attributeGroup ref="t:Common"/></xs:complexType>
+  </xs:element>
+</xs:schema>"#;
+    let main = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t" elementFormDefault="qualified">
+  <xs:redefine schemaLocation="base.xsd">
+    <xs:complexType name="Person">
+      <xs:complexContent>
+        <xs:extension base="t:Person"><xs:sequence><xs:element name="Age" type="xs:int"/></xs:sequence></xs:extension>
+      </xs:complexContent>
+    </xs:complexType>
+    <xs:group name="Contact"><xs:sequence><xs:group ref="t:Contact"/><xs:element name="Email" type="xs:string"/></xs:sequence></xs:group>
+    <xs:attributeGroup name="Common"><xs:attributeGroup ref="t:Common"/><xs:attribute name="Lang" type="xs:language"/></xs:attributeGroup>
+    <xs:simpleType name="Code"><xs:restriction base="t:Code"><xs:enumeration value="A"/><xs:enumeration value="B"/></xs:restriction></xs:simpleType>
+  </xs:redefine>
+</xs:schema>"#;
+    let src = ok(&[("main.xsd", main), ("base.xsd", base)]);
+    let person = struct_body(&src, "Person");
+    assert!(
+        person.contains("pub name: String") && person.contains("pub age: i32"),
+        "{person}"
+    );
+    let card = struct_body(&src, "Card");
+    for f in [
+        "pub phone: String",
+        "pub email: String",
+        "pub code: Code",
+        "pub id:",
+        "pub lang:",
+    ] {
+        assert!(card.contains(f), "{f}: {card}");
+    }
+    assert!(src.contains("pub enum Code"), "{src}");
+    assert!(
+        src.contains("rt::ElementDef<Person> =")
+            || src.contains("ElementDef::new(\"urn:t\", \"Person\", rt::read_complex::<Person>"),
+        "{src}"
+    );
+    // Redefining what the schema does not define is an error at the redefinition.
+    let wrong = main.replace(
+        "name=\"Contact\"><xs:sequence><xs:group",
+        "name=\"Other\"><xs:sequence><xs:group",
+    );
+    let (_dir, g) = generate(&[("main.xsd", &wrong), ("base.xsd", base)]);
+    let msg = g.expect_err("nothing to redefine").to_string();
+    assert!(
+        msg.contains("main.xsd:9") && msg.contains("xs:redefine of group {urn:t}Other"),
+        "{msg}"
+    );
+}

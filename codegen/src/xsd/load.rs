@@ -29,6 +29,44 @@ pub struct SchemaSet {
     pub notes: Vec<String>,
 }
 
+/// A redefined type's reference to its own name (its base) is to the original `to`.
+fn rename_base(t: &mut TypeDef, from: &QName, to: &QName) {
+    let fix = |q: &mut QName| {
+        if q == from {
+            *q = to.clone();
+        }
+    };
+    match &mut t.kind {
+        TypeKind::Complex(c) => match &mut c.content {
+            Content::Elements {
+                base: Some((q, _, _)),
+                ..
+            } => fix(q),
+            Content::Simple {
+                base: TypeRef::Named(q, _),
+                ..
+            } => fix(q),
+            _ => {}
+        },
+        TypeKind::Simple(SimpleDef::Restriction {
+            base: TypeRef::Named(q, _),
+            ..
+        }) => fix(q),
+        TypeKind::Simple(_) => {}
+    }
+}
+
+/// A redefined group's reference to itself is to the original `to`.
+fn rename_group_refs(p: &mut Particle, from: &QName, to: &QName) {
+    match p {
+        Particle::GroupRef(q, _, _) if q == from => *q = to.clone(),
+        Particle::Group { items, .. } => items
+            .iter_mut()
+            .for_each(|i| rename_group_refs(i, from, to)),
+        _ => {}
+    }
+}
+
 /// The local copy, in `dir`, of the schema at the remote `url`: the file named like the URL's
 /// last path segment (without query), else the `.xsd` file there whose `targetNamespace` is
 /// `namespace`.
@@ -114,8 +152,32 @@ impl SchemaSet {
         seen: &mut BTreeSet<PathBuf>,
     ) -> Result<()> {
         let imports = doc.imports.clone();
+        let redefines = doc.redefines.clone();
         let tns = doc.target_ns.clone();
+        let doc_index = self.docs.len();
         self.index(doc);
+        for r in redefines {
+            let path = if r.location.contains("://") {
+                local_copy(dir, &r.location, Some(&tns))
+            } else {
+                resolve_location(dir, &r.location)
+            };
+            let Some(path) = path else {
+                return Err(Error::MissingImport {
+                    loc: r.loc,
+                    location: r.location,
+                    dir: dir.to_path_buf(),
+                });
+            };
+            let imp = Import {
+                include: true,
+                namespace: None,
+                location: Some(r.location.clone()),
+                loc: r.loc.clone(),
+            };
+            self.add_included(&path, &tns, &imp, seen)?;
+            self.redefine(r, doc_index)?;
+        }
         for imp in imports {
             let Some(location) = imp.location.as_deref() else {
                 continue;
@@ -162,6 +224,57 @@ impl SchemaSet {
                     })
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Applies an `xs:redefine` of the schema `doc_index` after the redefined schema is loaded:
+    /// each original definition is kept under a name of its own (`<name>Redefined`, the base or
+    /// group its redefinition refers to), and the redefinition takes the name.
+    fn redefine(&mut self, r: Redefine, doc_index: usize) -> Result<()> {
+        let original = |q: &QName| QName::new(&q.ns, &format!("{}Redefined", q.name));
+        let missing = |q: &QName, loc: &Loc, what: &str| Error::Invalid {
+            loc: loc.clone(),
+            message: format!(
+                "xs:redefine of {what} {q}, which {} does not define",
+                r.location
+            ),
+        };
+        for mut t in r.types {
+            let Some(q) = t.name.clone() else { continue };
+            let Some(mut old) = self.types.remove(&q) else {
+                return Err(missing(&q, &t.loc, "type"));
+            };
+            let renamed = original(&q);
+            old.name = Some(renamed.clone());
+            rename_base(&mut t, &q, &renamed);
+            self.types.insert(renamed, old);
+            self.types.insert(q, t.clone());
+            self.docs[doc_index].types.push(t);
+        }
+        for (q, mut particle, loc) in r.groups {
+            let Some(old) = self.groups.remove(&q) else {
+                return Err(missing(&q, &loc, "group"));
+            };
+            let renamed = original(&q);
+            rename_group_refs(&mut particle, &q, &renamed);
+            self.groups.insert(renamed, old);
+            self.groups.insert(q, (particle, loc));
+        }
+        for (q, mut attrs, loc) in r.attribute_groups {
+            let Some(old) = self.attribute_groups.remove(&q) else {
+                return Err(missing(&q, &loc, "attribute group"));
+            };
+            let renamed = original(&q);
+            for a in &mut attrs {
+                if let AttrItem::GroupRef(g, _) = a {
+                    if *g == q {
+                        *g = renamed.clone();
+                    }
+                }
+            }
+            self.attribute_groups.insert(renamed, old);
+            self.attribute_groups.insert(q, (attrs, loc));
         }
         Ok(())
     }

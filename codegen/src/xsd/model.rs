@@ -234,6 +234,18 @@ pub struct Import {
     pub loc: Loc,
 }
 
+/// An `xs:redefine`: the schema at `location` is included, and these definitions replace its
+/// definitions of the same names; a reference to its own name inside one (the base of a
+/// redefined type, a group or attribute group referring to itself) is to the original.
+#[derive(Debug, Clone)]
+pub struct Redefine {
+    pub location: String,
+    pub loc: Loc,
+    pub types: Vec<TypeDef>,
+    pub groups: Vec<(QName, Particle, Loc)>,
+    pub attribute_groups: Vec<(QName, Vec<AttrItem>, Loc)>,
+}
+
 /// One `xs:schema` element: a file, or a schema inside a WSDL's `types`.
 #[derive(Debug, Clone)]
 pub struct SchemaDoc {
@@ -245,4 +257,5 @@ pub struct SchemaDoc {
     pub attribute_groups: Vec<(QName, Vec<AttrItem>, Loc)>,
     pub attributes: Vec<AttrDecl>,
     pub imports: Vec<Import>,
+    pub redefines: Vec<Redefine>,
 }

@@ -64,6 +64,7 @@ pub fn schema_in(
         attribute_groups: vec![],
         attributes: vec![],
         imports: vec![],
+        redefines: vec![],
     };
     for child in xs_children(node) {
         match child.tag_name().name() {
@@ -93,11 +94,46 @@ pub fn schema_in(
                     doc.attributes.push(a);
                 }
             }
-            "redefine" | "override" => {
+            "redefine" => {
+                let location = child
+                    .attribute("schemaLocation")
+                    .ok_or_else(|| p.invalid(child, "xs:redefine without schemaLocation"))?;
+                let mut r = Redefine {
+                    location: location.to_string(),
+                    loc: p.loc(child),
+                    types: vec![],
+                    groups: vec![],
+                    attribute_groups: vec![],
+                };
+                for c in xs_children(child) {
+                    match c.tag_name().name() {
+                        "complexType" | "simpleType" => r.types.push(p.type_def(c, true)?),
+                        "group" => {
+                            let name = p.global_name(c)?;
+                            let particle = xs_children(c)
+                                .find(|g| {
+                                    matches!(g.tag_name().name(), "sequence" | "choice" | "all")
+                                })
+                                .ok_or_else(|| {
+                                    p.invalid(c, "group without sequence, choice or all")
+                                })
+                                .and_then(|g| p.particle(g))?;
+                            r.groups.push((name, particle, p.loc(c)));
+                        }
+                        "attributeGroup" => {
+                            let name = p.global_name(c)?;
+                            r.attribute_groups.push((name, p.attributes(c)?, p.loc(c)));
+                        }
+                        _ => {}
+                    }
+                }
+                doc.redefines.push(r);
+            }
+            "override" => {
                 return Err(Error::Unsupported {
                     loc: p.loc(child),
                     what: format!("xs:{}", child.tag_name().name()),
-                    why: "not used by any RegiX schema".into(),
+                    why: "XSD 1.1 only; xs:redefine is supported".into(),
                 })
             }
             _ => {}
