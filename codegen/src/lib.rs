@@ -38,11 +38,7 @@ pub struct Generated {
 /// Generates the module for a loaded schema set.
 pub fn generate_set(set: &xsd::SchemaSet, opts: &EmitOptions) -> Result<Generated> {
     let module = rust::lower::lower(set)?;
-    let tables: Vec<(String, Vec<fields::FieldPath>)> = module
-        .roots
-        .iter()
-        .map(|r| (r.konst.clone(), fields::table(&module, &r.value)))
-        .collect();
+    let tables = fields::tables(&module);
     Ok(Generated {
         source: rust::emit::emit(&module, &tables, opts),
         notes: module.notes.clone(),

@@ -557,3 +557,135 @@ fn redefine_replaces_definitions_that_extend_the_originals() {
         "{msg}"
     );
 }
+
+/// The rows of the field table `konst` in generated source (an alias counts as its target's).
+fn field_rows(src: &str, konst: &str) -> Vec<String> {
+    let head = format!("pub const {konst}: &[rt::Field] = ");
+    let at = src
+        .find(&head)
+        .unwrap_or_else(|| panic!("no table {konst}"));
+    let rest = &src[at + head.len()..];
+    if !rest.starts_with("&[") {
+        let target = rest.split(';').next().unwrap();
+        return field_rows(src, target);
+    }
+    rest.lines()
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with("];"))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// A chain of `depth` types, each with two elements of the next type, and `roots` global
+/// elements of the first.
+fn chain(depth: usize, roots: usize) -> String {
+    let mut s = String::from(
+        "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:t=\"urn:t\" targetNamespace=\"urn:t\" elementFormDefault=\"qualified\">\n",
+    );
+    for i in 0..depth {
+        s.push_str(&format!(
+            "  <xs:complexType name=\"T{i}\"><xs:sequence><xs:element name=\"A\" type=\"t:T{n}\" minOccurs=\"0\"/><xs:element name=\"B\" type=\"t:T{n}\" minOccurs=\"0\" maxOccurs=\"unbounded\"/></xs:sequence><xs:attribute name=\"at\" type=\"xs:int\"/></xs:complexType>\n",
+            n = i + 1
+        ));
+    }
+    s.push_str(&format!(
+        "  <xs:simpleType name=\"T{depth}\"><xs:restriction base=\"xs:string\"/></xs:simpleType>\n"
+    ));
+    for r in 0..roots {
+        s.push_str(&format!("  <xs:element name=\"E{r}\" type=\"t:T0\"/>\n"));
+    }
+    s.push_str("</xs:schema>\n");
+    s
+}
+
+// 3. The field-path table grows with types and elements, not paths.
+#[test]
+fn field_tables_fold_instead_of_growing_with_paths() {
+    // The chain of 20 types with two elements of the next each: 2^21 paths in full.
+    let src = ok(&[("chain.xsd", &chain(20, 1))]);
+    assert!(src.len() < 200_000, "{} bytes", src.len());
+    let rows = field_rows(&src, "E0");
+    // Folded: each type's members below its first (shallowest) occurrence only.
+    assert!(rows.len() <= 3 * 21, "{} rows", rows.len());
+    assert!(rows[0].contains("path: \"at\""), "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.contains("path: \"A.A.A\",")),
+        "{rows:?}"
+    );
+    // B has the type A has at the same depth: listed, granted as a subtree (`A.B.*`).
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("path: \"A.B\", repeated: true")),
+        "{rows:?}"
+    );
+    assert!(
+        !rows.iter().any(|r| r.contains("path: \"B.A\"")),
+        "{rows:?}"
+    );
+
+    // A small graph keeps its full table, as RegiX's do: every path.
+    let src = ok(&[("small.xsd", &chain(3, 1))]);
+    let rows = field_rows(&src, "E0");
+    assert_eq!(rows.len(), 1 + 2 * 2 + 4 * 2 + 8, "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.contains("path: \"B.B.B\"")),
+        "{rows:?}"
+    );
+
+    // Many roots with full tables of ~3,000 rows: the module is over its budget; roots of one
+    // type share one table.
+    let src = ok(&[("many.xsd", &chain(10, 22))]);
+    assert!(src.len() < 2_000_000, "{} bytes", src.len());
+    assert!(
+        src.contains("pub const E21: &[rt::Field] = E0;"),
+        "shared table"
+    );
+    assert_eq!(field_rows(&src, "E0").len(), 1023 + 2046);
+}
+
+#[test]
+fn field_tables_of_components_are_cut_to_one_level_in_a_large_module() {
+    // Documents (given) over components (imported, referenced by ref): when the module's tables
+    // together pass the budget, a component lists its own level and is granted as a subtree.
+    let components = chain(10, 0).replace(
+        "</xs:schema>",
+        "  <xs:element name=\"Part\" type=\"t:T0\"/>\n  <xs:element name=\"Other\" type=\"t:T0\"/>\n</xs:schema>",
+    );
+    let mut main = String::from("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:t=\"urn:t\" xmlns:d=\"urn:d\" targetNamespace=\"urn:d\" elementFormDefault=\"qualified\">\n  <xs:import namespace=\"urn:t\" schemaLocation=\"components.xsd\"/>\n");
+    for i in 0..22 {
+        main.push_str(&format!(
+            "  <xs:element name=\"Doc{i}\"><xs:complexType><xs:sequence><xs:element ref=\"t:Part\"/></xs:sequence></xs:complexType></xs:element>\n"
+        ));
+    }
+    main.push_str("</xs:schema>\n");
+    let src = ok(&[("main.xsd", &main), ("components.xsd", &components)]);
+    let part = field_rows(&src, "PART");
+    assert_eq!(part.len(), 3, "{part:?}");
+    let other = field_rows(&src, "OTHER");
+    assert_eq!(other.len(), 3, "imported: a component too: {other:?}");
+    let doc = field_rows(&src, "DOC0");
+    assert_eq!(doc.len(), 1 + 1023 + 2046);
+    assert!(
+        doc.iter().any(|r| r.contains("path: \"Part.A.B.A\"")),
+        "{doc:?}"
+    );
+    assert!(src.len() < 3_000_000, "{} bytes", src.len());
+}
+
+#[test]
+fn ubl_21_invoice_and_credit_note_generate_within_bounds() {
+    let files = [
+        shared("oasis-ubl-2.1/maindoc/UBL-Invoice-2.1.xsd"),
+        shared("oasis-ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"),
+    ];
+    let g = generate_xsd(&files, &EmitOptions::default()).expect("UBL 2.1 generates");
+    assert!(g.source.len() < 16_000_000, "{} bytes", g.source.len());
+    let invoice = field_rows(&g.source, "INVOICE");
+    assert!(invoice.len() < 10_000, "{}", invoice.len());
+    assert!(
+        invoice
+            .iter()
+            .any(|r| r.contains("path: \"AccountingSupplierParty.Party\",")),
+        "a folded party is listed, to be granted with its subtree"
+    );
+}

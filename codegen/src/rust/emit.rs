@@ -678,7 +678,21 @@ pub fn emit(
     }
     out.push_str("}\n\n");
     out.push_str("/// Per global element: every element and attribute below it as a RegiX dot path, parents\n/// first, with whether it may repeat. Grants and the access matrix are checked against these.\npub mod fields {\n    #[allow(unused_imports)]\n    use super::rt;\n\n");
+    // A large table equal to one already written (global elements of one type) is that one.
+    let mut written: std::collections::HashMap<&[crate::fields::FieldPath], &str> =
+        std::collections::HashMap::new();
     for (konst, paths) in fields {
+        if paths.len() >= 64 {
+            if let Some(first) = written.get(paths.as_slice()) {
+                let _ = writeln!(
+                    out,
+                    "    pub const {konst}: &[{}] = {first};",
+                    opts.field_type
+                );
+                continue;
+            }
+            written.insert(paths.as_slice(), konst.as_str());
+        }
         let _ = writeln!(out, "    pub const {konst}: &[{}] = &[", opts.field_type);
         for f in paths {
             let _ = writeln!(

@@ -124,6 +124,9 @@ pub struct Root {
     pub name: String,
     pub value: Value,
     pub doc: Option<String>,
+    /// Declared in a schema read only because another imports it (not one of the files
+    /// given, nor a WSDL's own schemas).
+    pub imported: bool,
 }
 
 #[derive(Debug, Default)]
@@ -132,4 +135,7 @@ pub struct Module {
     pub roots: Vec<Root>,
     /// Non-fatal observations (duplicate definitions, ignored mixed content, …).
     pub notes: Vec<String>,
+    /// Global elements (namespace, name) that some content refers to (`ref`): components of
+    /// other documents rather than documents of their own.
+    pub referenced: std::collections::BTreeSet<(String, String)>,
 }

@@ -93,6 +93,7 @@ pub fn lower(set: &SchemaSet) -> Result<Module> {
                 name: e.name.name.clone(),
                 value,
                 doc: e.doc.clone(),
+                imported: set.is_imported(&e.loc.file),
             });
         }
     }
@@ -614,6 +615,9 @@ impl<'s> Lowerer<'s> {
                 out.push(Member::Element(m));
             }
             Particle::ElementRef(q, occurs, loc) => {
+                self.module
+                    .referenced
+                    .insert((q.ns.clone(), q.name.clone()));
                 let e = self.global_element(q, loc)?;
                 let v = self.global_value(e)?;
                 let m = self.element_member(e, *occurs, v, scope);
@@ -725,7 +729,12 @@ impl<'s> Lowerer<'s> {
     ) -> Result<Variant> {
         let element = match p {
             Particle::Element(e) => Some((e, p.occurs())),
-            Particle::ElementRef(q, occurs, loc) => Some((self.global_element(q, loc)?, *occurs)),
+            Particle::ElementRef(q, occurs, loc) => {
+                self.module
+                    .referenced
+                    .insert((q.ns.clone(), q.name.clone()));
+                Some((self.global_element(q, loc)?, *occurs))
+            }
             _ => None,
         };
         if let Some((e, occurs)) = element {

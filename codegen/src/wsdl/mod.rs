@@ -366,7 +366,9 @@ pub fn read(path: &Path) -> Result<Wsdl> {
     let mut seen = BTreeSet::new();
     let mut notes = vec![];
     if let Ok(c) = path.canonicalize() {
-        seen.insert(c);
+        seen.insert(c.clone());
+        // The WSDL's own schemas are its documents; what they import, its components.
+        schemas.given.insert(c);
     }
     read_into(path, &mut raw, &mut schemas, &mut seen, &mut notes)?;
     let mut operations = vec![];
@@ -517,11 +519,7 @@ pub fn generate_wsdl(path: &Path, opts: &EmitOptions) -> Result<Generated> {
 
 fn generate(w: &Wsdl, opts: &EmitOptions) -> Result<Generated> {
     let module = crate::rust::lower::lower(&w.schemas)?;
-    let tables: Vec<(String, Vec<crate::fields::FieldPath>)> = module
-        .roots
-        .iter()
-        .map(|r| (r.konst.clone(), crate::fields::table(&module, &r.value)))
-        .collect();
+    let tables = crate::fields::tables(&module);
     let mut source = crate::rust::emit::emit(&module, &tables, opts);
     source.push_str(&client::emit(w, &module));
     let mut notes = w.notes.clone();

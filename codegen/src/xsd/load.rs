@@ -27,6 +27,13 @@ pub struct SchemaSet {
     pub duplicates: Vec<String>,
     /// Other notes on how the set was read (remote imports read from local copies).
     pub notes: Vec<String>,
+    /// The files given (canonical paths), as opposed to those read because they are imported:
+    /// the documents of the set, rather than its components. Empty: every file counts as given.
+    pub given: BTreeSet<PathBuf>,
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// A redefined type's reference to its own name (its base) is to the original `to`.
@@ -138,6 +145,7 @@ impl SchemaSet {
     pub fn load(files: &[PathBuf]) -> Result<SchemaSet> {
         let mut set = SchemaSet::default();
         let mut seen = BTreeSet::new();
+        set.given = files.iter().map(|f| canonical(f)).collect();
         for f in files {
             set.add_file(f, &mut seen)?;
         }
@@ -226,6 +234,11 @@ impl SchemaSet {
             }
         }
         Ok(())
+    }
+
+    /// Whether `file` was read only because another schema imports it.
+    pub fn is_imported(&self, file: &Path) -> bool {
+        !self.given.is_empty() && !self.given.contains(&canonical(file))
     }
 
     /// Applies an `xs:redefine` of the schema `doc_index` after the redefined schema is loaded:
