@@ -133,6 +133,17 @@ fn one(module: &str, sample: &str, output: &str) -> String {{
 }}
 
 fn main() {{
+    // Generated types of large schema sets (OASIS UBL) are large values: debug builds need
+    // more than the main thread's stack to read them.
+    std::thread::Builder::new()
+        .stack_size(1 << 29)
+        .spawn(run)
+        .expect("driver thread")
+        .join()
+        .expect("driver");
+}}
+
+fn run() {{
     for line in std::io::stdin().lock().lines().map_while(Result::ok) {{
         let mut parts = line.split('\t');
         let (Some(m), Some(s), Some(o)) = (parts.next(), parts.next(), parts.next()) else {{
