@@ -45,6 +45,9 @@ pub struct Filtered {
 ///
 /// The whole input is checked under the rules of [`crate::soap::xml::parse`], dropped parts
 /// included: DTDs, undefined entities, unbound prefixes and documents over `limits` are refused.
+/// So is a namespace name written with a reference or with a tab or line end
+/// (`xmlns="urn:&#97;"`): quick-xml resolves names against the value as written, which would
+/// then not be the namespace it means.
 pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<Filtered, XmlError> {
     let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     xml::check_chars(xml)?;
@@ -82,6 +85,11 @@ pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<Filtered, 
                 }
                 seen_root = true;
                 xml::check_name(e.name().as_ref())?;
+                xml::check_attribute_separation(e)?;
+                // quick-xml resolves `xmlns:` on an element; Namespaces in XML does not.
+                if e.name().as_ref().starts_with(b"xmlns:") {
+                    return Err(unbound(b"xmlns"));
+                }
                 let cursor = match open.last() {
                     None => fields.root(),
                     Some(&parent) => fields.child(parent, e.local_name().as_ref(), false),
@@ -141,7 +149,11 @@ pub fn filter(xml: &str, fields: &FieldSet, limits: Limits) -> Result<Filtered, 
                 out.text(open.last(), false, &[b"&", r, b";"])?;
             }
             Event::DocType(_) => return Err(XmlError::Dtd),
-            Event::Decl(_) => xml::check_declaration_first(at_start)?,
+            Event::Decl(ref d) => {
+                xml::check_declaration_first(at_start)?;
+                xml::check_xml_declaration(d)?;
+                xml::check_declared_encoding(d)?;
+            }
             Event::Comment(ref c) => xml::check_comment(c)?,
             Event::PI(ref pi) => xml::check_pi_target(pi.target())?,
             Event::Eof => break,
@@ -213,6 +225,16 @@ impl Output {
             // Only a value with a reference or a `<` can be refused; unescaping every value
             // would also re-check its UTF-8.
             if let Some(binding) = attr.key.as_namespace_binding() {
+                if attr
+                    .value
+                    .iter()
+                    .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n'))
+                {
+                    return Err(XmlError::Malformed(
+                        "a namespace name is written with a reference, a tab or a line end"
+                            .to_string(),
+                    ));
+                }
                 xml::check_binding(binding, &xml::attribute_value(attr)?)?;
             } else {
                 if attr.value.iter().any(|b| matches!(b, b'&' | b'<')) {
@@ -685,6 +707,36 @@ mod tests {
             "<r><a xmlns:xml=\"urn:x\"/></r>",
             "<r xmlns:p=\"urn:p\" xmlns:q=\"urn:p\"><a p:b=\"1\" q:b=\"2\"/></r>",
         ];
+        // Found by the filter oracle (fuzz/regressions/filter/crash-…): the namespace was
+        // resolved as written, `&amp;urn:r` for `&urn:r`, `urn:\tr` for `urn: r`.
+        for xml in [
+            r#"<r xmlns="&amp;urn:r"/>"#,
+            r#"<r><p:a xmlns:p="urn:&#97;"/></r>"#,
+            "<r xmlns=\"urn:\tr\"/>",
+            "<r xmlns=\"urn:\r\nr\"/>",
+        ] {
+            let refused = filter(xml, &FieldSet::all(), Limits::default());
+            assert!(matches!(refused, Err(XmlError::Malformed(_))), "{xml}");
+        }
+        // Found by the filter oracle: an element with the prefix `xmlns` was accepted.
+        assert_eq!(
+            filter("<r><xmlns:a/></r>", &FieldSet::all(), Limits::default()),
+            Err(XmlError::UnboundPrefix("xmlns".into()))
+        );
+        // Found by the filter oracle: a prefix bound to no namespace was accepted.
+        assert!(matches!(
+            filter(r#"<r xmlns:p=""/>"#, &FieldSet::all(), Limits::default()),
+            Err(XmlError::Malformed(_))
+        ));
+        // Found by the filter oracle: a declared encoding other than UTF-8 was ignored.
+        assert_eq!(
+            filter(
+                r#"<?xml version="1.0" encoding="utf-6"?><r/>"#,
+                &FieldSet::all(),
+                Limits::default()
+            ),
+            Err(XmlError::Encoding)
+        );
         let malformed = [
             "<r>",
             "<r></s>",

@@ -33,7 +33,7 @@ use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use quick_xml::events::attributes::Attribute as QuickAttribute;
-use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::events::{BytesDecl, BytesRef, BytesStart, Event};
 use quick_xml::name::PrefixDeclaration;
 use quick_xml::Reader;
 
@@ -466,13 +466,8 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
         match event {
             Event::Decl(d) => {
                 check_declaration_first(at_start)?;
-                if let Some(enc) = d.encoding() {
-                    let enc = enc.map_err(|e| XmlError::Malformed(e.to_string()))?;
-                    let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();
-                    if enc != "utf-8" && enc != "utf8" {
-                        return Err(XmlError::Encoding);
-                    }
-                }
+                check_xml_declaration(&d)?;
+                check_declared_encoding(&d)?;
             }
             Event::DocType(_) => return Err(XmlError::Dtd),
             Event::Start(ref start) | Event::Empty(ref start) => {
@@ -580,6 +575,99 @@ pub(crate) fn check_declaration_first(at_start: bool) -> Result<(), XmlError> {
     }
 }
 
+/// The XML declaration's content (after `<?xml`, before `?>`) is `version`, then optionally
+/// `encoding` and `standalone`, each ` name="value"` with a value of its grammar.
+pub(crate) fn check_xml_declaration(content: &[u8]) -> Result<(), XmlError> {
+    let bad = || malformed("the XML declaration is malformed");
+    let trim = |b: &'_ [u8]| -> usize { b.iter().take_while(|c| is_xml_space(&[**c])).count() };
+    let mut rest = content.strip_prefix(b"xml").ok_or_else(bad)?;
+    let mut expected: &[&[u8]] = &[b"version", b"encoding", b"standalone"];
+    let mut seen = 0;
+    loop {
+        let space = trim(rest);
+        rest = &rest[space..];
+        if rest.is_empty() {
+            break;
+        }
+        if space == 0 {
+            return Err(bad());
+        }
+        let name_len = rest.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        let name = &rest[..name_len];
+        let at = expected.iter().position(|n| *n == name).ok_or_else(bad)?;
+        if seen == 0 && name != b"version" {
+            return Err(bad());
+        }
+        expected = &expected[at + 1..];
+        seen += 1;
+        rest = &rest[name_len..];
+        rest = &rest[trim(rest)..];
+        rest = rest.strip_prefix(b"=").ok_or_else(bad)?;
+        rest = &rest[trim(rest)..];
+        let quote = *rest.first().ok_or_else(bad)?;
+        if quote != b'"' && quote != b'\'' {
+            return Err(bad());
+        }
+        let len = rest[1..].iter().position(|&c| c == quote).ok_or_else(bad)?;
+        let value = &rest[1..1 + len];
+        let valid = match name {
+            b"version" => {
+                value.len() > 2
+                    && value.starts_with(b"1.")
+                    && value[2..].iter().all(u8::is_ascii_digit)
+            }
+            b"encoding" => {
+                value.first().is_some_and(u8::is_ascii_alphabetic)
+                    && value
+                        .iter()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+            }
+            _ => value == b"yes" || value == b"no",
+        };
+        if !valid {
+            return Err(bad());
+        }
+        rest = &rest[2 + len..];
+    }
+    if seen == 0 {
+        Err(bad())
+    } else {
+        Ok(())
+    }
+}
+
+/// In a start tag, white space must follow every attribute value but the last
+/// (`a="1"b="2"` is not XML). Quotes only occur around values once names are checked.
+pub(crate) fn check_attribute_separation(tag: &[u8]) -> Result<(), XmlError> {
+    let mut quote = None;
+    for (i, &c) in tag.iter().enumerate() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                if tag.get(i + 1).is_some_and(|next| !is_xml_space(&[*next])) {
+                    return Err(malformed("attributes are not separated by white space"));
+                }
+            }
+            Some(_) => {}
+            None if c == b'"' || c == b'\'' => quote = Some(c),
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// The encoding a declaration names, if any, must be UTF-8.
+pub(crate) fn check_declared_encoding(d: &BytesDecl<'_>) -> Result<(), XmlError> {
+    if let Some(enc) = d.encoding() {
+        let enc = enc.map_err(|e| XmlError::Malformed(e.to_string()))?;
+        let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();
+        if enc != "utf-8" && enc != "utf8" {
+            return Err(XmlError::Encoding);
+        }
+    }
+    Ok(())
+}
+
 /// Character data may not hold `]]>`.
 pub(crate) fn check_text(raw: &[u8]) -> Result<(), XmlError> {
     if raw.windows(3).any(|w| w == b"]]>") {
@@ -613,13 +701,18 @@ pub(crate) fn check_pi_target(target: &[u8]) -> Result<(), XmlError> {
     }
 }
 
-/// A namespace declaration (`prefix` empty for the default namespace) may not bind `xmlns`,
-/// bind `xml` to anything but its namespace, nor bind anything else to those two namespaces.
+/// A namespace declaration may not bind a prefix to no namespace (XML 1.0), bind `xmlns`, bind
+/// `xml` to anything but its namespace, nor bind anything else to those two namespaces.
 pub(crate) fn check_binding(binding: PrefixDeclaration<'_>, uri: &str) -> Result<(), XmlError> {
     let prefix = match binding {
         PrefixDeclaration::Default => "",
         PrefixDeclaration::Named(p) => utf8(p)?,
     };
+    if !prefix.is_empty() && uri.is_empty() {
+        return Err(malformed(format!(
+            "prefix '{prefix}' is bound to an empty namespace"
+        )));
+    }
     let reserved = match prefix {
         "xmlns" => true,
         "xml" => uri != XML_NS,
@@ -822,6 +915,7 @@ fn open_element(
     limits: Limits,
 ) -> Result<Element, XmlError> {
     check_name(start.name().as_ref())?;
+    check_attribute_separation(start)?;
     let raw_name = utf8(start.name().as_ref())?.to_string();
     let mut decls = Vec::new();
     let mut raw_attrs = Vec::new();
@@ -1070,6 +1164,18 @@ mod tests {
             "<r 1a=\"\"/>",
             "<r><?xml version=\"1.0\"?></r>",
             " <?xml version=\"1.0\"?><r/>",
+            // Found by the fuzzer (fuzz/regressions/xml/crash-bb7c18e8…): a declaration that
+            // is not one.
+            "<?xml versi)n=\"1.0\"?><r/>",
+            "<?xml?><r/>",
+            "<?xml encoding=\"utf-8\"?><r/>",
+            "<?xml version=\"1.0\" standalone=\"maybe\"?><r/>",
+            "<?xml version=\"1.0\"encoding=\"utf-8\"?><r/>",
+            "<?xml version=\"1.0\" standalone=\"yes\" encoding=\"utf-8\"?><r/>",
+            "<?xml version=\"1.0\" x=\"y\"?><r/>",
+            // Found by the fuzzer (crash-c2074b89…): attributes run together.
+            "<r a=\"1\"b=\"2\"/>",
+            "<r xmlns:p='urn:p'p:a=\"2\"></r>",
             "<?XML x?><r/>",
             "<r/><!-- a -- b -->",
             "<r>]]></r>",
@@ -1095,6 +1201,7 @@ mod tests {
         assert_eq!(again.attribute("", "a"), Some("x y z w\n\t"));
         assert_eq!(root.text(), "a\nb\nc\r\n");
         assert!(p(r#"<?xml version="1.0"?><r xml:lang="bg" xmlns:xml="http://www.w3.org/XML/1998/namespace"/>"#).is_ok());
+        assert!(p("<?xml version='1.0' encoding = \"UTF-8\" standalone='no' ?>\n<r/>").is_ok());
     }
 
     #[test]
