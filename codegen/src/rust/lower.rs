@@ -60,6 +60,7 @@ pub fn lower(set: &SchemaSet) -> Result<Module> {
         filling: BTreeSet::new(),
         globals: BTreeMap::new(),
         deferred: vec![],
+        in_substitution: vec![],
     };
     l.module.notes.extend(set.duplicates.iter().cloned());
     l.module.notes.extend(set.notes.iter().cloned());
@@ -121,6 +122,9 @@ struct Lowerer<'s> {
     /// Complex types derived from a base that was still being lowered when they were met (the
     /// base's content refers to them: not a cycle), lowered when the base is finished.
     deferred: Vec<Deferred>,
+    /// The heads and members of the substitution groups being lowered as a choice: a reference
+    /// to one of them inside that choice is the element itself.
+    in_substitution: Vec<QName>,
 }
 
 /// A complex type whose item exists but whose content waits for its base.
@@ -614,6 +618,15 @@ impl<'s> Lowerer<'s> {
                 let m = self.element_member(e, e.occurs, v, scope);
                 out.push(Member::Element(m));
             }
+            Particle::ElementRef(q, occurs, loc) if self.has_substitutes(q) => {
+                // The head or any member of its substitution group: a choice of their refs.
+                let (choice, names) = self.substitution_choice(q, *occurs, loc);
+                let depth = self.in_substitution.len();
+                self.in_substitution.extend(names);
+                let r = self.particle(&choice, ctx, tns, scope, out, stack);
+                self.in_substitution.truncate(depth);
+                r?;
+            }
             Particle::ElementRef(q, occurs, loc) => {
                 self.module
                     .referenced
@@ -719,6 +732,45 @@ impl<'s> Lowerer<'s> {
         Ok(())
     }
 
+    /// Whether some global element names `q` as its substitution group head (and `q` is not
+    /// already one of the alternatives being lowered).
+    fn has_substitutes(&self, q: &QName) -> bool {
+        !self.in_substitution.contains(q)
+            && self
+                .set
+                .elements
+                .values()
+                .any(|e| e.substitution_group.as_deref() == Some(q))
+    }
+
+    /// A reference to head `q` as a choice of the head (unless abstract) and every element of
+    /// its substitution group, members of members included, each once.
+    fn substitution_choice(&self, q: &QName, occurs: Occurs, loc: &Loc) -> (Particle, Vec<QName>) {
+        let mut names = vec![q.clone()];
+        let mut i = 0;
+        while i < names.len() {
+            let head = names[i].clone();
+            for e in self.set.elements.values() {
+                if e.substitution_group.as_deref() == Some(&head) && !names.contains(&e.name) {
+                    names.push(e.name.clone());
+                }
+            }
+            i += 1;
+        }
+        let items = names
+            .iter()
+            .filter(|n| !self.set.elements.get(*n).is_some_and(|e| e.is_abstract))
+            .map(|n| Particle::ElementRef(n.clone(), Occurs::ONE, loc.clone()))
+            .collect();
+        let choice = Particle::Group {
+            compositor: Compositor::Choice,
+            occurs,
+            items,
+            loc: loc.clone(),
+        };
+        (choice, names)
+    }
+
     fn variant(
         &mut self,
         p: &Particle,
@@ -727,6 +779,16 @@ impl<'s> Lowerer<'s> {
         vscope: &mut Scope,
         stack: &mut Vec<QName>,
     ) -> Result<Variant> {
+        if let Particle::ElementRef(q, occurs, loc) = p {
+            if self.has_substitutes(q) {
+                let (choice, names) = self.substitution_choice(q, *occurs, loc);
+                let depth = self.in_substitution.len();
+                self.in_substitution.extend(names);
+                let r = self.variant(&choice, ctx, tns, vscope, stack);
+                self.in_substitution.truncate(depth);
+                return r;
+            }
+        }
         let element = match p {
             Particle::Element(e) => Some((e, p.occurs())),
             Particle::ElementRef(q, occurs, loc) => {

@@ -103,6 +103,10 @@ pub struct ElementDecl {
     pub nillable: bool,
     pub doc: Option<String>,
     pub loc: Loc,
+    /// A global element's `substitutionGroup` head: it may stand wherever the head may.
+    pub substitution_group: Option<Box<QName>>,
+    /// `abstract="true"`: only members of its substitution group appear in documents.
+    pub is_abstract: bool,
 }
 
 /// A simple or complex type definition.

@@ -274,6 +274,14 @@ impl Parser {
             nillable: node.attribute("nillable") == Some("true"),
             doc: documentation(node),
             loc: self.loc(node),
+            substitution_group: match node.attribute("substitutionGroup").filter(|_| global) {
+                // XSD 1.1 allows a list; the first head is used.
+                Some(v) => Some(Box::new(
+                    self.qname(node, v.split_whitespace().next().unwrap_or(""))?,
+                )),
+                None => None,
+            },
+            is_abstract: node.attribute("abstract") == Some("true"),
         })
     }
 
