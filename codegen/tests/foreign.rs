@@ -751,3 +751,39 @@ fn substitution_group_members_stand_for_their_head() {
     let failed = round_trip("zoo", &[("zoo.xsd", zoo)], &[("zoo.xml", sample)]);
     assert!(failed.is_empty(), "{failed:?}");
 }
+
+// 12. Mixed content is kept whole as raw XML: nothing valid refused, no text lost.
+#[test]
+fn mixed_content_is_kept_as_raw_xml() {
+    let doc = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t" elementFormDefault="qualified">
+  <xs:complexType name="Para" mixed="true">
+    <xs:choice minOccurs="0" maxOccurs="unbounded"><xs:element name="b" type="xs:string"/><xs:element name="i" type="xs:string"/></xs:choice>
+    <xs:attribute name="lang" type="xs:string"/>
+  </xs:complexType>
+  <xs:element name="Doc">
+    <xs:complexType>
+      <xs:sequence>
+        <xs:element name="Title" type="xs:string"/>
+        <xs:element name="P" type="t:Para" maxOccurs="unbounded"/>
+        <xs:element name="Note"><xs:complexType mixed="true"><xs:sequence><xs:element name="ref" type="xs:string" minOccurs="0"/></xs:sequence></xs:complexType></xs:element>
+      </xs:sequence>
+    </xs:complexType>
+  </xs:element>
+</xs:schema>"#;
+    let (_dir, g) = generate(&[("doc.xsd", doc)]);
+    let g = g.expect("generates");
+    let d = struct_body(&g.source, "Doc");
+    assert!(
+        d.contains("pub p: Vec<rt::Element>") && d.contains("pub note: rt::Element"),
+        "{d}"
+    );
+    assert!(
+        g.notes.iter().any(|n| n.contains("kept as raw XML")),
+        "{:?}",
+        g.notes
+    );
+    let sample = r#"<Doc xmlns="urn:t"><Title>T</Title><P lang="en">Hello <b>bold</b> and <i>it</i>.</P><P/><Note>see <ref>x</ref> there</Note></Doc>"#;
+    let failed = round_trip("mixed", &[("doc.xsd", doc)], &[("doc.xml", sample)]);
+    assert!(failed.is_empty(), "{failed:?}");
+}

@@ -71,7 +71,13 @@ pub fn lower(set: &SchemaSet) -> Result<Module> {
             if !set.types.get(q).is_some_and(|k| k.loc == t.loc) {
                 continue;
             }
-            match t.kind {
+            match &t.kind {
+                TypeKind::Complex(c) if kept_raw(c) => {
+                    l.module.notes.push(format!(
+                        "{}: mixed content: {q} is kept as raw XML (rt::Element)",
+                        t.loc
+                    ));
+                }
                 TypeKind::Complex(_) => {
                     l.complex_named(q, &t.loc)?;
                 }
@@ -182,6 +188,7 @@ impl<'s> Lowerer<'s> {
                 });
         }
         match self.set.types.get(q).map(|t| &t.kind) {
+            Some(TypeKind::Complex(c)) if kept_raw(c) => Ok(Value::Raw),
             Some(TypeKind::Complex(_)) => self.complex_named(q, loc).map(Value::Complex),
             Some(TypeKind::Simple(_)) => self.simple_named(q, loc).map(Value::Simple),
             None => Err(Error::UnknownType {
@@ -327,7 +334,7 @@ impl<'s> Lowerer<'s> {
             }
         }
         let name = self.module.items[idx].name.clone();
-        let kind = self.complex_kind(c, &name, tns, loc)?;
+        let kind = self.complex_kind(c, &name, tns)?;
         self.module.items[idx].kind = kind;
         Ok(())
     }
@@ -382,18 +389,7 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    fn complex_kind(
-        &mut self,
-        c: &ComplexDef,
-        ctx: &str,
-        tns: &str,
-        loc: &Loc,
-    ) -> Result<ItemKind> {
-        if c.mixed {
-            self.module.notes.push(format!(
-                "{loc}: mixed content: the text between elements is not kept"
-            ));
-        }
+    fn complex_kind(&mut self, c: &ComplexDef, ctx: &str, tns: &str) -> Result<ItemKind> {
         let mut scope = Scope::default();
         let mut attrs = vec![];
         let body = match &c.content {
@@ -534,6 +530,13 @@ impl<'s> Lowerer<'s> {
                     let name = format!("{ctx}{}", names::type_name(&e.name.name));
                     self.simple_ref(&TypeRef::Inline(def.clone()), &name)
                         .map(Value::Simple)
+                }
+                TypeKind::Complex(c) if kept_raw(c) => {
+                    self.module.notes.push(format!(
+                        "{}: mixed content: element {} is kept as raw XML (rt::Element)",
+                        def.loc, e.name
+                    ));
+                    Ok(Value::Raw)
                 }
                 TypeKind::Complex(c) => {
                     let base = format!("{ctx}{}", names::type_name(&e.name.name));
@@ -863,6 +866,14 @@ fn put_attr(
         ty,
         required,
     });
+}
+
+/// Mixed content (text between child elements) is kept whole: the element is an `rt::Element`
+/// (its attributes, text and children as read, written back unchanged), so nothing valid is
+/// refused or lost. A type that is only declared mixed but has no element content is the
+/// same. Types derived from a mixed type by extension are mixed too (XSD requires it).
+fn kept_raw(c: &ComplexDef) -> bool {
+    c.mixed && matches!(c.content, Content::Elements { .. })
 }
 
 /// The named base type of a complex type, if it derives from one.
