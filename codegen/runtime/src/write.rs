@@ -40,6 +40,14 @@ fn escape_into(out: &mut String, s: &str, attr: bool) {
             '\r' => out.push_str("&#xD;"),
             '\n' if attr => out.push_str("&#xA;"),
             '\t' if attr => out.push_str("&#x9;"),
+            // Characters XML 1.0 cannot carry at all, not even as references: written as
+            // U+FFFD so the output stays well-formed (a value read from XML never has them).
+            '\u{0}'..='\u{8}'
+            | '\u{b}'
+            | '\u{c}'
+            | '\u{e}'..='\u{1f}'
+            | '\u{fffe}'
+            | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -245,6 +253,18 @@ mod tests {
         w.open("urn:n", "B");
         w.close();
         assert_eq!(w.finish(), r#"<A xmlns="urn:a" xmlns:n="urn:n"><n:B/></A>"#);
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_become_replacement_characters() {
+        let mut w = Writer::new();
+        w.open("", "A");
+        w.attr("", "v", "a\u{0}b\u{ffff}\t");
+        w.text("x\u{1}y\u{1f}\u{fffe}\n\u{7f}");
+        assert_eq!(
+            w.finish(),
+            "<A v=\"a\u{fffd}b\u{fffd}&#x9;\">x\u{fffd}y\u{fffd}\u{fffd}\n\u{7f}</A>"
+        );
     }
 
     #[test]
