@@ -787,3 +787,115 @@ fn mixed_content_is_kept_as_raw_xml() {
     let failed = round_trip("mixed", &[("doc.xsd", doc)], &[("doc.xml", sample)]);
     assert!(failed.is_empty(), "{failed:?}");
 }
+
+// 12. xsi:type polymorphism: an element whose declared type has derived types in the set is an
+// `rt::Typed`; an instance naming a derived type (extension or restriction, also as the root) is
+// kept whole and written back as is.
+#[test]
+fn xsi_type_derived_instances_are_kept_as_raw_xml() {
+    let doc = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t" elementFormDefault="qualified">
+  <xs:complexType name="AddressType">
+    <xs:sequence><xs:element name="Street" type="xs:string"/><xs:element name="Note" type="xs:string" minOccurs="0"/></xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="PostalAddressType">
+    <xs:complexContent><xs:extension base="t:AddressType">
+      <xs:sequence><xs:element name="PostCode" type="xs:string"/></xs:sequence>
+      <xs:attribute name="kind" type="xs:string"/>
+    </xs:extension></xs:complexContent>
+  </xs:complexType>
+  <xs:complexType name="BoxAddressType">
+    <xs:complexContent><xs:extension base="t:PostalAddressType">
+      <xs:sequence><xs:element name="Box" type="xs:int"/></xs:sequence>
+    </xs:extension></xs:complexContent>
+  </xs:complexType>
+  <xs:complexType name="ShortAddressType">
+    <xs:complexContent><xs:restriction base="t:AddressType">
+      <xs:sequence><xs:element name="Street" type="xs:string"/></xs:sequence>
+    </xs:restriction></xs:complexContent>
+  </xs:complexType>
+  <xs:complexType name="NameType"><xs:sequence><xs:element name="Given" type="xs:string"/></xs:sequence></xs:complexType>
+  <xs:element name="Address" type="t:AddressType"/>
+  <xs:element name="Person">
+    <xs:complexType>
+      <xs:sequence>
+        <xs:element name="Name" type="t:NameType"/>
+        <xs:element name="Home" type="t:AddressType"/>
+        <xs:element name="Other" type="t:AddressType" minOccurs="0" maxOccurs="unbounded"/>
+      </xs:sequence>
+    </xs:complexType>
+  </xs:element>
+</xs:schema>"#;
+    let (_dir, g) = generate(&[("person.xsd", doc)]);
+    let g = g.expect("generates");
+    let p = struct_body(&g.source, "Person");
+    // Only types with derived types change: NameType has none and stays as it was.
+    assert!(
+        p.contains("pub name: NameType,")
+            && p.contains("pub home: rt::Typed<AddressType>,")
+            && p.contains("pub other: Vec<rt::Typed<AddressType>>,"),
+        "{p}"
+    );
+    assert!(
+        g.source.contains(r#"rt::read_typed::<AddressType>(e, "AddressType", &[("urn:t", "BoxAddressType"), ("urn:t", "PostalAddressType"), ("urn:t", "ShortAddressType")])"#),
+        "{}",
+        g.source
+    );
+    assert!(
+        g.source.contains("rt::ElementDef<rt::Typed<AddressType>>"),
+        "{}",
+        g.source
+    );
+    let person = r#"<Person xmlns="urn:t" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:p="urn:t"><Name><Given>A</Given></Name><Home xsi:type="p:PostalAddressType" kind="home"><Street>S 1</Street><Note>n</Note><PostCode>1000</PostCode></Home><Other><Street>plain</Street></Other><Other xsi:type="p:AddressType"><Street>declared</Street></Other><Other xsi:type="p:BoxAddressType"><Street>S 2</Street><PostCode>2000</PostCode><Box>7</Box></Other><Other xsi:type="p:ShortAddressType"><Street>short</Street></Other></Person>"#;
+    let root = r#"<Address xmlns="urn:t" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="PostalAddressType"><Street>S</Street><PostCode>3000</PostCode></Address>"#;
+    let failed = round_trip(
+        "xsitype",
+        &[("person.xsd", doc)],
+        &[("person.xml", person), ("address.xml", root)],
+    );
+    assert!(failed.is_empty(), "{failed:?}");
+}
+
+// 12. The same on a real schema: RegiX AVTR's `FieldsSchema.xsd` declares `ForeignAuthority`
+// and `Person` with base types that `ForeignCompanyBaseData` (adding `CompanyName`) and
+// `SubjectType` extend; the corpus has no such instance, so these are written here.
+#[test]
+fn xsi_type_extension_instances_of_a_regix_schema_round_trip() {
+    use regway_codegen::roundtrip::{self, Outcome};
+    let xsd =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/regix/xsd/RegiX.AVTRAdapter");
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("samples");
+    std::fs::create_dir_all(&s).unwrap();
+    let f = "http://www.registryagency.bg/schemas/deedv2/Fields";
+    let xsi = "http://www.w3.org/2001/XMLSchema-instance";
+    std::fs::write(
+        s.join("foreign.xml"),
+        format!(r#"<ForeignAuthority xmlns="{f}" xmlns:xsi="{xsi}" xmlns:f="{f}" xsi:type="f:ForeignCompanyBaseData"><CompetentAuthorityForRegistration>Registre</CompetentAuthorityForRegistration><RegistrationNumber>B 1</RegistrationNumber><CompanyName>Société X</CompanyName></ForeignAuthority>"#),
+    )
+    .unwrap();
+    std::fs::write(
+        s.join("person.xml"),
+        format!(r#"<Person xmlns="{f}" xmlns:xsi="{xsi}" xsi:type="SubjectType" RegistrationNumber="7"><Indent>1</Indent><Name>N</Name><IndentType>EGN</IndentType><CountryID xsi:nil="true"/><CountryName>BG</CountryName></Person>"#),
+    )
+    .unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/regway-codegen-scratch");
+    let scratch = regway_codegen::scratch::Scratch {
+        dir: base.join("foreign-avtr-xsitype"),
+        target_dir: base.join("target"),
+    };
+    let report = roundtrip::roundtrip(&[(xsd, s)], &scratch).expect("roundtrip runs");
+    let rows: Vec<String> = report
+        .rows
+        .iter()
+        .map(|r| format!("{}: {:?}", r.sample.display(), r.outcome))
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        report
+            .rows
+            .iter()
+            .all(|r| matches!(r.outcome, Outcome::Passed)),
+        "{rows:?}"
+    );
+}

@@ -158,6 +158,35 @@ impl Writer {
         self.out.push('"');
     }
 
+    /// Writes an attribute whose value is the QName `value_ns`/`value_local` (`xsi:type`),
+    /// declaring a prefix for `value_ns` on the element just opened if none is in scope here.
+    pub fn attr_qname(&mut self, ns: &str, name: &str, value_ns: &str, value_local: &str) {
+        if !self.in_start_tag || self.attrs.iter().any(|(n, l)| n == ns && l == name) {
+            return;
+        }
+        if value_ns.is_empty() {
+            self.attr(ns, name, value_local);
+            return;
+        }
+        let prefix = if value_ns == XML_NS {
+            "xml".to_string()
+        } else if let Some((p, _)) = self.fixed.iter().find(|(_, u)| u == value_ns) {
+            p.clone()
+        } else if let Some((p, _)) = self.prefixes.iter().find(|(_, u)| u == value_ns) {
+            p.clone()
+        } else {
+            let p = format!("a{}", self.prefixes.len());
+            self.out.push_str(" xmlns:");
+            self.out.push_str(&p);
+            self.out.push_str("=\"");
+            escape_into(&mut self.out, value_ns, true);
+            self.out.push('"');
+            self.prefixes.push((p.clone(), value_ns.to_string()));
+            p
+        };
+        self.attr(ns, name, &format!("{prefix}:{value_local}"));
+    }
+
     /// Writes a simple-typed attribute if present.
     pub fn attr_opt<T: SimpleValue>(&mut self, ns: &str, name: &str, value: Option<&T>) {
         if let Some(v) = value {

@@ -57,10 +57,28 @@ fn doc_lines(out: &mut String, indent: &str, doc: Option<&str>) {
     }
 }
 
+/// The reader of an element of a type with derived types (`xsi:type`), as a closure.
+fn typed_reader(m: &Module, i: usize, then: &str) -> Option<String> {
+    let (declared, derived) = m.derived.get(&i)?;
+    let list: Vec<String> = derived
+        .iter()
+        .map(|(ns, n)| format!("({}, {})", lit(ns), lit(n)))
+        .collect();
+    Some(format!(
+        "|e: &rt::Element| rt::read_typed::<{}>(e, {}, &[{}]){then}",
+        m.items[i].name,
+        lit(declared),
+        list.join(", ")
+    ))
+}
+
 /// The Rust type of one element value (before cardinality).
 fn value_type(m: &Module, e: &ElementMember) -> String {
     let inner = match &e.value {
         Value::Simple(t) => t.clone(),
+        Value::Complex(i) if m.derived.contains_key(i) => {
+            format!("rt::Typed<{}>", m.items[*i].name)
+        }
         Value::Complex(i) => m.items[*i].name.clone(),
         Value::Raw => "rt::Element".into(),
     };
@@ -87,6 +105,10 @@ fn carded(card: Card, t: String) -> String {
 fn reader(m: &Module, e: &ElementMember) -> String {
     let r = match &e.value {
         Value::Simple(t) => format!("rt::read_simple::<{t}>"),
+        Value::Complex(i) if m.derived.contains_key(i) => {
+            let then = if e.boxed { ".map(Box::new)" } else { "" };
+            typed_reader(m, *i, then).unwrap_or_default()
+        }
         Value::Complex(i) if e.boxed => format!(
             "|e: &rt::Element| rt::read_complex::<{}>(e).map(Box::new)",
             m.items[*i].name
@@ -106,6 +128,10 @@ fn write_one(m: &Module, e: &ElementMember, v: &str) -> String {
     let (ns, name) = (lit(&e.ns), lit(&e.name));
     let plain = |v: &str| match &e.value {
         Value::Simple(_) => format!("rt::write_simple_element(w, {ns}, {name}, {v});"),
+        Value::Complex(i) if m.derived.contains_key(i) => format!(
+            "rt::write_typed_element::<{}>(w, {ns}, {name}, {v});",
+            m.items[*i].name
+        ),
         Value::Complex(i) => format!(
             "rt::write_complex_element::<{}>(w, {ns}, {name}, {v});",
             m.items[*i].name
@@ -618,9 +644,12 @@ fn emit_fields(out: &mut String, m: &Module, members: &[Member]) {
 }
 
 /// The type of a global element's value.
-fn root_type(m: &Module, v: &Value) -> (String, &'static str) {
+pub(crate) fn root_type(m: &Module, v: &Value) -> (String, &'static str) {
     match v {
         Value::Simple(t) => (t.clone(), "simple"),
+        Value::Complex(i) if m.derived.contains_key(i) => {
+            (format!("rt::Typed<{}>", m.items[*i].name), "typed")
+        }
         Value::Complex(i) => (m.items[*i].name.clone(), "complex"),
         Value::Raw => ("rt::Element".into(), "raw"),
     }
@@ -666,6 +695,13 @@ pub fn emit(
                 format!("rt::read_complex::<{t}>"),
                 format!("rt::write_complex_element::<{t}>"),
             ),
+            "typed" => match &r.value {
+                Value::Complex(i) => (
+                    typed_reader(m, *i, "").unwrap_or_default(),
+                    format!("rt::write_typed_element::<{}>", m.items[*i].name),
+                ),
+                _ => unreachable!("a typed root is complex"),
+            },
             _ => ("rt::read_raw".into(), "rt::write_raw_element".into()),
         };
         let _ = writeln!(

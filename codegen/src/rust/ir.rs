@@ -138,4 +138,8 @@ pub struct Module {
     /// Global elements (namespace, name) that some content refers to (`ref`): components of
     /// other documents rather than documents of their own.
     pub referenced: std::collections::BTreeSet<(String, String)>,
+    /// Named complex types (items) that have types derived from them in the schema set: the
+    /// type's local name and every derived type's (namespace, local name), transitively. An
+    /// element of such a type is an `rt::Typed` (`xsi:type` polymorphism).
+    pub derived: std::collections::BTreeMap<usize, (String, Vec<(String, String)>)>,
 }

@@ -113,6 +113,31 @@ pub fn lower(set: &SchemaSet) -> Result<Module> {
         });
     }
     mark_boxes(&mut l.module);
+    // xsi:type polymorphism: every named complex type with derived types in the set.
+    let mut direct: BTreeMap<&QName, Vec<&QName>> = BTreeMap::new();
+    for (q, t) in &set.types {
+        if let TypeKind::Complex(c) = &t.kind {
+            if let Some((b, _)) = named_base(c) {
+                direct.entry(b).or_default().push(q);
+            }
+        }
+    }
+    for (q, &item) in &l.complex {
+        let mut all: BTreeSet<&QName> = BTreeSet::new();
+        let mut todo: Vec<&QName> = direct.get(q).cloned().unwrap_or_default();
+        while let Some(d) = todo.pop() {
+            if d != q && all.insert(d) {
+                todo.extend(direct.get(d).into_iter().flatten());
+            }
+        }
+        if !all.is_empty() {
+            let list = all
+                .into_iter()
+                .map(|d| (d.ns.clone(), d.name.clone()))
+                .collect();
+            l.module.derived.insert(item, (q.name.clone(), list));
+        }
+    }
     Ok(l.module)
 }
 

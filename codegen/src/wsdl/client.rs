@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{Protocol, Wsdl};
 use crate::names::{self, Scope};
-use crate::rust::ir::{Module, Value};
+use crate::rust::ir::Module;
 
 /// The client source appended to the WSDL's types module.
 pub fn emit(w: &Wsdl, m: &Module) -> String {
@@ -14,11 +14,7 @@ pub fn emit(w: &Wsdl, m: &Module) -> String {
             .iter()
             .find(|r| r.ns == q.ns && r.name == q.name)
             .map(|r| {
-                let t = match &r.value {
-                    Value::Simple(t) => t.clone(),
-                    Value::Complex(i) => m.items[*i].name.clone(),
-                    Value::Raw => "rt::Element".into(),
-                };
+                let t = crate::rust::emit::root_type(m, &r.value).0;
                 (r.konst.clone(), t)
             })
     };
