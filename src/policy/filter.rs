@@ -218,7 +218,8 @@ impl Output {
             }
         };
         let mut all_kept = true;
-        let mut names: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(attributes.len());
+        // Expanded names, borrowed from the reader's bindings and the tag.
+        let mut names: Vec<(&[u8], &[u8])> = Vec::with_capacity(attributes.len());
         for attr in attributes {
             *nodes += 1;
             xml::check_name(attr.key.as_ref())?;
@@ -241,16 +242,16 @@ impl Output {
                     xml::attribute_value(attr)?;
                 }
                 let (ns, local) = reader.resolve_attribute(attr.key);
-                let ns = match ns {
-                    ResolveResult::Bound(ns) => ns.as_ref().to_vec(),
-                    ResolveResult::Unbound => Vec::new(),
+                let ns: &[u8] = match ns {
+                    ResolveResult::Bound(ns) => ns.0,
+                    ResolveResult::Unbound => b"",
                     ResolveResult::Unknown(p) => return Err(unbound(&p)),
                 };
-                names.push((ns, local.as_ref().to_vec()));
+                names.push((ns, local.into_inner()));
             }
             all_kept &= keep(attr.key)?;
         }
-        xml::check_unique_attributes(names.iter().map(|(n, l)| (n.as_slice(), l.as_slice())))?;
+        xml::check_unique_attributes(&names, |&name| name)?;
         if !cursor.kept() {
             return Ok(());
         }

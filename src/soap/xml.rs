@@ -92,7 +92,7 @@ pub enum XmlError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NsDecl {
     pub prefix: String,
-    pub uri: String,
+    pub uri: Namespace,
 }
 
 /// A namespace name (empty for no namespace). Every element and attribute in a namespace
@@ -165,8 +165,8 @@ impl From<&str> for Namespace {
 /// it, so a document's scopes together hold each declaration once.
 #[derive(Debug, Default)]
 pub struct Scope {
-    /// Prefix → namespace, as declared on one element.
-    decls: Vec<(String, Namespace)>,
+    /// The declarations written on the element that made this link.
+    decls: Vec<NsDecl>,
     parent: Option<Arc<Scope>>,
     /// Declarations in scope, this link's included (what the namespace limit counts).
     in_scope: usize,
@@ -176,8 +176,8 @@ impl Scope {
     fn lookup(&self, prefix: &str) -> Option<&Namespace> {
         let mut link = Some(self);
         while let Some(scope) = link {
-            if let Some((_, ns)) = scope.decls.iter().rev().find(|(p, _)| p == prefix) {
-                return Some(ns);
+            if let Some(d) = scope.decls.iter().rev().find(|d| d.prefix == prefix) {
+                return Some(&d.uri);
             }
             link = scope.parent.as_deref();
         }
@@ -211,12 +211,12 @@ pub struct Element {
     /// The namespace URI (empty for no namespace).
     pub ns: Namespace,
     pub local: String,
-    /// The namespace declarations written on this element.
-    pub decls: Vec<NsDecl>,
     pub attributes: Vec<Attribute>,
     pub children: Vec<Node>,
     /// Every binding in scope at this element (shared with its parent when it declares nothing).
     pub scope: Arc<Scope>,
+    /// Whether `scope` is this element's own link, holding the declarations written on it.
+    declares: bool,
 }
 
 /// Limits applied while reading.
@@ -244,6 +244,15 @@ impl Default for Limits {
 }
 
 impl Element {
+    /// The namespace declarations written on this element.
+    pub fn decls(&self) -> &[NsDecl] {
+        if self.declares {
+            &self.scope.decls
+        } else {
+            &[]
+        }
+    }
+
     /// Whether the element is `{ns}local`.
     pub fn is(&self, ns: &str, local: &str) -> bool {
         self.ns == ns && self.local == local
@@ -312,20 +321,20 @@ impl Element {
         let used = used.in_order;
         let mut out: Vec<NsDecl> = Vec::new();
         for prefix in used {
-            if self.decls.iter().any(|d| d.prefix == prefix) {
+            if self.decls().iter().any(|d| d.prefix == prefix) {
                 continue;
             }
             if let Some(uri) = self.scope.lookup(&prefix) {
                 out.push(NsDecl {
                     prefix,
-                    uri: uri.to_string(),
+                    uri: uri.clone(),
                 });
             } else if prefix.is_empty() {
                 // Unprefixed names in no namespace: say so explicitly, so embedding the
                 // fragment under a default namespace cannot capture them.
                 out.push(NsDecl {
                     prefix,
-                    uri: String::new(),
+                    uri: Namespace::default(),
                 });
             }
         }
@@ -354,7 +363,7 @@ impl Element {
     fn write(&self, out: &mut String, extra: &[NsDecl]) {
         out.push('<');
         out.push_str(&self.raw_name);
-        for d in extra.iter().chain(self.decls.iter()) {
+        for d in extra.iter().chain(self.decls()) {
             if d.prefix.is_empty() {
                 out.push_str(" xmlns=\"");
             } else {
@@ -488,7 +497,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 }
                 let parent = stack.last().map(|p| &p.scope).unwrap_or(&root_scope);
                 let el = open_element(start, parent, limits)?;
-                nodes += 1 + el.attributes.len() + el.decls.len();
+                nodes += 1 + el.attributes.len() + el.decls().len();
                 if nodes > limits.max_nodes {
                     return Err(XmlError::TooManyNodes(limits.max_nodes));
                 }
@@ -574,23 +583,19 @@ fn open_element(
         if key == "xmlns" {
             decls.push(NsDecl {
                 prefix: String::new(),
-                uri: value,
+                uri: Namespace::new(&value),
             });
         } else if let Some(prefix) = key.strip_prefix("xmlns:") {
-            if value.is_empty() {
-                return Err(XmlError::Malformed(format!(
-                    "prefix '{prefix}' is bound to an empty namespace"
-                )));
-            }
             decls.push(NsDecl {
                 prefix: prefix.to_string(),
-                uri: value,
+                uri: Namespace::new(&value),
             });
         } else {
             raw_attrs.push((key, value));
         }
     }
-    let scope = if decls.is_empty() {
+    let declares = !decls.is_empty();
+    let scope = if !declares {
         Arc::clone(parent)
     } else {
         let in_scope = parent.in_scope + decls.len();
@@ -598,10 +603,7 @@ fn open_element(
             return Err(XmlError::TooManyNamespaces(limits.max_namespaces));
         }
         Arc::new(Scope {
-            decls: decls
-                .iter()
-                .map(|d| (d.prefix.clone(), Namespace::new(&d.uri)))
-                .collect(),
+            decls,
             parent: Some(Arc::clone(parent)),
             in_scope,
         })
@@ -617,19 +619,15 @@ fn open_element(
             value,
         });
     }
-    check_unique_attributes(
-        attributes
-            .iter()
-            .map(|a| (a.ns.as_bytes(), a.local.as_bytes())),
-    )?;
+    check_unique_attributes(&attributes, |a| (a.ns.as_bytes(), a.local.as_bytes()))?;
     Ok(Element {
         raw_name,
         ns,
         local,
-        decls,
         attributes,
         children: Vec::new(),
         scope,
+        declares,
     })
 }
 

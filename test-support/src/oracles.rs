@@ -174,7 +174,7 @@ pub fn xml(bytes: &[u8]) -> bool {
     agrees_with_roxmltree(bytes, &root);
     let mut subtrees = Vec::new();
     preorder(&root, &mut subtrees, STANDALONE_SUBTREES);
-    let capture: Vec<&str> = root.decls.iter().map(|d| d.prefix.as_str()).collect();
+    let capture: Vec<&str> = root.decls().iter().map(|d| d.prefix.as_str()).collect();
     for e in subtrees {
         standalone_keeps_meaning(e, &capture, limits);
     }
@@ -189,13 +189,13 @@ fn check_tree(root: &Element, limits: Limits) {
             "an element at depth {depth}, over the limit of {}",
             limits.max_depth
         );
-        let own = e.attributes.len() + e.decls.len();
+        let own = e.attributes.len() + e.decls().len();
         assert!(
             own <= limits.max_attributes,
             "an element with {own} attributes and declarations, over the limit of {}",
             limits.max_attributes
         );
-        let in_scope = in_scope + e.decls.len();
+        let in_scope = in_scope + e.decls().len();
         assert!(
             in_scope <= limits.max_namespaces,
             "{in_scope} declarations in scope, over the limit of {}",
@@ -205,7 +205,7 @@ fn check_tree(root: &Element, limits: Limits) {
         assert_xml_chars("an element name", &e.raw_name);
         assert_xml_chars("a namespace", &e.ns);
         assert!(!e.local.is_empty(), "an element without a local name");
-        for d in &e.decls {
+        for d in e.decls() {
             assert_xml_chars("a namespace declaration", &d.uri);
         }
         for a in &e.attributes {

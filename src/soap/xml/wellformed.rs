@@ -218,16 +218,20 @@ pub(crate) fn check_binding(binding: PrefixDeclaration<'_>, uri: &str) -> Result
 }
 
 /// No two attributes of an element may have the same namespace and local name.
-pub(crate) fn check_unique_attributes<'a>(
-    names: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+pub(crate) fn check_unique_attributes<T>(
+    attributes: &[T],
+    name: impl Fn(&T) -> (&[u8], &[u8]),
 ) -> Result<(), XmlError> {
-    let names: Vec<_> = names.collect();
-    for (i, name) in names.iter().enumerate() {
-        if names[..i].contains(name) {
+    for (i, attribute) in attributes.iter().enumerate() {
+        let (ns, local) = name(attribute);
+        if attributes[..i]
+            .iter()
+            .any(|other| name(other) == (ns, local))
+        {
             return Err(malformed(format!(
                 "attribute {{{}}}{} is written twice",
-                String::from_utf8_lossy(name.0),
-                String::from_utf8_lossy(name.1)
+                String::from_utf8_lossy(ns),
+                String::from_utf8_lossy(local)
             )));
         }
     }
