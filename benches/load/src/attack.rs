@@ -1,8 +1,8 @@
 //! `regway-load attack`: one hostile request against the real gateway over mTLS, with a good
 //! client calling beside it, and what the request cost the gateway process: its peak resident
 //! memory above what it held before, and its CPU time. Used for the figures of the XML reader's
-//! limits (docs/benchmarks.md, *What hostile requests cost*), before and after a change, with `--regway` naming the
-//! build to measure.
+//! limits (docs/benchmarks.md, *What hostile requests cost*), before and after a change, with
+//! `--regway` naming the build to measure.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
